@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+//
+// mammo-prep: 12/16-bit mammograms (DICOM, TIFF) → the tensors a pretrained PyTorch model expects.
+// Layout follows ../shared/docs/design.md §1: Ingest → Window → Stats → Adapt → Export.
+import PackageDescription
+
+let package = Package(
+    name: "mammo-prep",
+    products: [
+        .library(name: "MammoPrep", targets: ["MammoPrep"]),
+        .executable(name: "mammo-prep", targets: ["mammo-prep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: - Public API
+
+        /// The library: stages as folders (Ingest/, Window/, Stats/, Adapt/, Export/, Pipeline/).
+        .target(
+            name: "MammoPrep",
+            dependencies: ["CDCMTKShim", "CTIFF"]
+        ),
+        /// Commands and option groups; a library so that tests can drive it.
+        .target(
+            name: "MammoPrepCLI",
+            dependencies: [
+                "MammoPrep",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The executable: an entry point only.
+        .executableTarget(name: "mammo-prep", dependencies: ["MammoPrepCLI"]),
+
+        // MARK: - Implementation details
+
+        /// C++ over DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K frames) behind a pure C header.
+        /// Links only the DCMTK libraries it uses: Debian's dcmtk.pc is unusable here
+        /// (it lists ~25 libraries and `Requires.private: sndfile`).
+        .target(
+            name: "CDCMTKShim",
+            dependencies: ["COpenJPEG"],
+            linkerSettings: [
+                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimgle"),
+                .linkedLibrary("dcmdata"), .linkedLibrary("oflog"), .linkedLibrary("ofstd"),
+            ]
+        ),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+
+        // MARK: - Tests
+
+        .testTarget(name: "MammoPrepTests", dependencies: ["MammoPrep"]),
+        .testTarget(name: "MammoPrepCLITests", dependencies: ["MammoPrepCLI", "MammoPrep"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,120 @@
+// CDCMTKShim: DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K) behind a pure C interface.
+//
+// This module provides no stable Swift API: only MammoPrep's Ingest stage imports it, and no C type
+// appears in MammoPrep's public interface. Every entry point catches C++ exceptions and returns a
+// status plus, where useful, a message written into a caller-supplied buffer. DCMTK's own logging
+// (oflog) is switched off when the first file is opened.
+//
+// Ownership: a file handle comes from CDCMTKShim_open and must be released with CDCMTKShim_close.
+// A handle may be used by one thread at a time; distinct handles may be used concurrently.
+#ifndef CDCMTKSHIM_H
+#define CDCMTKSHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Result of every entry point. Messages never contain attribute values (no patient data).
+typedef enum {
+    CDCMTKShim_OK = 0,
+    CDCMTKShim_ErrIO = 1,                  ///< file cannot be opened or read
+    CDCMTKShim_ErrNotDICOM = 2,            ///< content is not a DICOM dataset
+    CDCMTKShim_ErrTruncated = 3,           ///< the file ends inside an element
+    CDCMTKShim_ErrNotFound = 4,            ///< attribute or sequence item absent
+    CDCMTKShim_ErrNoPixelData = 5,         ///< no (7FE0,0010) Pixel Data
+    CDCMTKShim_ErrUnsupportedSyntax = 6,   ///< no decoder for the transfer syntax
+    CDCMTKShim_ErrCorruptStream = 7,       ///< a codec rejected the compressed frame
+    CDCMTKShim_ErrShortPixelData = 8,      ///< native pixel data shorter than the frame needs
+    CDCMTKShim_ErrFrameRange = 9,          ///< frame index beyond the data present
+    CDCMTKShim_ErrBufferTooSmall = 10,     ///< caller's buffer cannot hold the result
+    CDCMTKShim_ErrBadValue = 11,           ///< attribute present but of an unusable VR or form
+    CDCMTKShim_ErrGeometry = 12,           ///< decoded frame disagrees with Rows/Columns/Samples
+    CDCMTKShim_ErrInternal = 13            ///< unexpected C++ exception or allocation failure
+} CDCMTKShim_Status;
+
+/// Opaque handle to one opened DICOM file.
+typedef struct CDCMTKShim_File CDCMTKShim_File;
+
+/// One step into a nested sequence: item `item` (0-based) of sequence `tag` ((group << 16) | element).
+typedef struct {
+    uint32_t tag;
+    uint32_t item;
+} CDCMTKShim_PathStep;
+
+/// What the pixel data element looks like, without decoding it.
+typedef struct {
+    int32_t present;          ///< 1 when (7FE0,0010) exists
+    int32_t encapsulated;     ///< 1 when stored as a sequence of fragments (compressed syntax)
+    uint64_t nativeLength;    ///< byte length of native pixel data (0 when encapsulated)
+    uint32_t fragments;       ///< number of fragments after the offset table (encapsulated)
+} CDCMTKShim_PixelInfo;
+
+/// How a frame was decoded. Samples are always delivered as 16-bit words in host byte order,
+/// exactly as the codec or the file holds them: *not* masked to Bits Stored, *not* sign-extended
+/// (that is the caller's job, done in one tested place).
+typedef struct {
+    int32_t codec;            ///< 0 native, 1 DCMTK codec (JPEG, JPEG-LS, RLE), 2 OpenJPEG
+    int32_t precision;        ///< OpenJPEG: component precision in bits; otherwise 0
+    int32_t isSigned;         ///< OpenJPEG: 1 when the codestream declares signed samples
+    int32_t threads;          ///< OpenJPEG: decoder threads used
+} CDCMTKShim_FrameInfo;
+
+/// Opens a DICOM file (Part 10, or a bare dataset DCMTK can parse). Large values, including
+/// pixel data, stay on disk until asked for, so opening a multi-frame volume is cheap.
+CDCMTKShim_Status CDCMTKShim_open(const char *path, CDCMTKShim_File **outFile,
+                                  char *message, size_t messageCapacity);
+
+/// Releases a handle from CDCMTKShim_open. NULL is ignored.
+void CDCMTKShim_close(CDCMTKShim_File *file);
+
+/// The transfer syntax UID the dataset was read with.
+CDCMTKShim_Status CDCMTKShim_transferSyntax(const CDCMTKShim_File *file, char *buffer, size_t capacity);
+
+/// Pixel data facts (presence, encapsulation, native length, fragment count).
+CDCMTKShim_Status CDCMTKShim_pixelInfo(CDCMTKShim_File *file, CDCMTKShim_PixelInfo *info);
+
+/// Number of items in sequence `seqTag` inside the item reached by `path` (NULL/0: top level).
+/// Returns -1 when the sequence or the path is absent.
+int64_t CDCMTKShim_itemCount(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path, size_t pathLength,
+                             uint32_t seqTag);
+
+/// Whole string value of `tag` (multiple values joined by backslashes). `*needed` receives the
+/// length without the terminating NUL; ErrBufferTooSmall asks the caller to retry bigger.
+CDCMTKShim_Status CDCMTKShim_getString(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
+                                       size_t pathLength, uint32_t tag,
+                                       char *buffer, size_t capacity, size_t *needed);
+
+/// All values of a numeric attribute (US, SS, UL, SL, FL, FD, DS, IS) as doubles.
+/// `*count` receives the value multiplicity.
+CDCMTKShim_Status CDCMTKShim_getNumbers(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
+                                        size_t pathLength, uint32_t tag,
+                                        double *values, size_t capacity, size_t *count);
+
+/// The raw 16-bit words of a US, SS, OW or xs attribute (LUT Descriptor, LUT Data, Pixel Padding
+/// Value), in host byte order, with no interpretation of sign. `*count` receives the word count.
+CDCMTKShim_Status CDCMTKShim_getWords(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
+                                      size_t pathLength, uint32_t tag,
+                                      uint16_t *words, size_t capacity, size_t *count);
+
+/// Decodes frame `frameIndex` (0-based) into `words` (rows × columns × samples 16-bit words).
+/// Only this frame's bytes (or fragments) are read. 8-bit samples are widened to 16-bit words.
+CDCMTKShim_Status CDCMTKShim_decodeFrame(CDCMTKShim_File *file, uint32_t frameIndex,
+                                         uint16_t *words, size_t wordCapacity,
+                                         CDCMTKShim_FrameInfo *info,
+                                         char *message, size_t messageCapacity);
+
+/// Threads OpenJPEG may use for one frame (default 1; 0 = all cores). Process-wide.
+void CDCMTKShim_setJ2KThreads(int32_t threads);
+
+/// DCMTK and OpenJPEG version strings, for the manifest.
+const char *CDCMTKShim_dcmtkVersion(void);
+const char *CDCMTKShim_openjpegVersion(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // CDCMTKSHIM_H

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file under a temporary name in the destination's folder, then renames it into place
+/// (design.md §5): readers and a resumed run never see a partial file; a killed run leaves at most
+/// a `.NAME.tmp-…` file, which the next run ignores and overwrites nothing with.
+public struct AtomicFile {
+    private let fd: Int32
+    private let path: String
+    private let temporaryPath: String
+    private var failed = false
+
+    /// Runs `body` with a writer for a new file at `path`, then publishes it with rename(2).
+    /// On any error the temporary file is removed and nothing appears at `path`.
+    public static func write(to path: String, _ body: (inout AtomicFile) throws -> Void) throws {
+        var file = try AtomicFile(path: path)
+        do {
+            try body(&file)
+            try file.commit()
+        } catch {
+            file.abandon()
+            throw error
+        }
+    }
+
+    private init(path: String) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        temporaryPath = (folder.isEmpty ? "" : folder + "/") + ".\(name).tmp-\(getpid())-\(suffix)"
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create temporary file: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Appends raw bytes.
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress!.advanced(by: offset), bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failed = true
+                throw MammoPrepError(path: path, stage: .write, code: .io, detail: String(cString: strerror(errno)))
+            }
+            offset += n
+        }
+    }
+
+    public mutating func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    public mutating func write(_ text: String) throws {
+        try write(Array(text.utf8))
+    }
+
+    private func commit() throws {
+        if close(fd) != 0 {
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "close: \(String(cString: strerror(errno)))")
+        }
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "rename: \(reason)")
+        }
+    }
+
+    private func abandon() {
+        close(fd)
+        unlink(temporaryPath)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// File formats the ingest stage reads.
+public enum ImageFormat: String, Sendable, Codable {
+    case dicom, tiff
+
+    /// Recognises a file by its content (design.md §2): Part 10 preamble + "DICM", a bare dataset
+    /// starting with a group 0002/0008 element, or TIFF/BigTIFF magic bytes. Returns nil for
+    /// anything else; throws only when the file cannot be read at all.
+    public static func detect(path: String) throws -> ImageFormat? {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw MammoPrepError(path: path, stage: .read, code: .io, detail: "cannot open file")
+        }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 132)) ?? Data())
+        return detect(head: head)
+    }
+
+    /// Content sniffing on the first (up to) 132 bytes.
+    public static func detect(head: [UInt8]) -> ImageFormat? {
+        if head.count >= 132, head[128...131].elementsEqual("DICM".utf8) { return .dicom }
+        if head.count >= 4 {
+            let tiffMagic: [[UInt8]] = [[0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A],
+                                        [0x49, 0x49, 0x2B, 0x00], [0x4D, 0x4D, 0x00, 0x2B]]
+            if tiffMagic.contains(where: { head.prefix(4).elementsEqual($0) }) { return .tiff }
+        }
+        if head.count >= 8 {
+            let groupLE = UInt16(head[0]) | UInt16(head[1]) << 8
+            let groupBE = UInt16(head[0]) << 8 | UInt16(head[1])
+            if groupLE == 0x0002 || groupLE == 0x0008 || groupBE == 0x0008 { return .dicom }
+        }
+        return nil
+    }
+}
+
+/// An opened input of either format. Frames are decoded on demand, one at a time.
+public enum InputImage {
+    case dicom(DICOMFile)
+    case tiff(TIFFFile)
+
+    /// Detects the format by content and opens the file, validating what can be judged without
+    /// decoding. Unknown content throws `.notDICOM`.
+    public static func open(path: String, limits: ReadLimits = .standard) throws -> InputImage {
+        switch try ImageFormat.detect(path: path) {
+        case .dicom: return .dicom(try DICOMFile(path: path, limits: limits))
+        case .tiff: return .tiff(try TIFFFile(path: path, limits: limits))
+        case nil:
+            throw MammoPrepError(path: path, stage: .read, code: .notDICOM,
+                                 detail: "no DICM prefix, no DICOM dataset and no TIFF header at the start of the file")
+        }
+    }
+
+    public var path: String {
+        switch self { case .dicom(let f): return f.path; case .tiff(let f): return f.path }
+    }
+
+    public var format: ImageFormat {
+        switch self { case .dicom: return .dicom; case .tiff: return .tiff }
+    }
+
+    public var frameCount: Int {
+        switch self { case .dicom(let f): return f.frameCount; case .tiff(let f): return f.frameCount }
+    }
+
+    public func readFrame(_ index: Int) throws -> DecodedFrame {
+        switch self {
+        case .dicom(let f): return .integer(try f.readFrame(index))
+        case .tiff(let f): return try f.readFrame(index)
+        }
+    }
+}

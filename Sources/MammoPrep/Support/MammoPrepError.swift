@@ -1,0 +1,75 @@
+/// The one error type of the library: which file, which stage, which rule was broken.
+///
+/// `description` is a single line, `PATH: STAGE: REASON (detail)`, and never contains attribute
+/// values: no patient name, ID or birth date can reach a message (only numbers, UIDs of transfer
+/// syntaxes and tag numbers appear in details).
+public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Pipeline stage that failed (design.md §5).
+    public enum Stage: String, Sendable, Codable {
+        case read, decode, window, write
+    }
+
+    /// Why. `rawValue` is a stable code (used in JSON output and tests).
+    public enum Code: String, Sendable, Codable, CaseIterable {
+        /// Neither DICOM nor TIFF, judged by content.
+        case notDICOM
+        /// The file ends inside an element, a strip or a fragment.
+        case truncated
+        /// No (7FE0,0010) Pixel Data.
+        case noPixelData
+        /// Colour data (RGB, YBR_*, PALETTE COLOR, or more than one sample per pixel).
+        case colour
+        /// Bits Allocated / BitsPerSample / SampleFormat the tool does not handle (1-bit, 32-bit integer, …).
+        case unsupportedBits
+        /// Native pixel data shorter than Rows × Columns × Frames × bytes, or no fragments.
+        case shortPixelData
+        /// Dimensions beyond the configured bounds; refused before allocating.
+        case absurdDimensions
+        /// A codec rejected the compressed data.
+        case corruptStream
+        /// No decoder for the transfer syntax (or TIFF compression scheme).
+        case unsupportedTransferSyntax
+        /// An attribute has a value the rules forbid (e.g. High Bit < Bits Stored − 1).
+        case invalidAttribute
+        /// The operating system refused a read or a write.
+        case io
+        /// A bug: please report it.
+        case internalError
+    }
+
+    public var path: String
+    public var stage: Stage
+    public var code: Code
+    public var detail: String
+
+    public init(path: String, stage: Stage, code: Code, detail: String) {
+        self.path = path
+        self.stage = stage
+        self.code = code
+        self.detail = detail
+    }
+
+    /// Human wording of the code, the part before the parenthesised detail.
+    public var reason: String {
+        switch code {
+        case .notDICOM: return "not a DICOM or TIFF file"
+        case .truncated: return "truncated file"
+        case .noPixelData: return "no pixel data"
+        case .colour: return "colour image, only grayscale is supported"
+        case .unsupportedBits: return "unsupported sample format"
+        case .shortPixelData: return "pixel data shorter than the image needs"
+        case .absurdDimensions: return "image dimensions beyond the configured limits"
+        case .corruptStream: return "corrupt compressed data"
+        case .unsupportedTransferSyntax: return "unsupported transfer syntax"
+        case .invalidAttribute: return "invalid attribute"
+        case .io: return "I/O error"
+        case .internalError: return "internal error"
+        }
+    }
+
+    public var description: String {
+        let line = "\(path): \(stage.rawValue): \(reason)" + (detail.isEmpty ? "" : " (\(detail))")
+        // One line, whatever a codec's message contained.
+        return line.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import MammoPrep
+
+extension MammoPrepCommand {
+    /// `mammo-prep inspect FILE… [--json]` (design.md §2).
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the image attributes of DICOM and TIFF files (never patient identifiers).",
+            discussion: """
+            Exit status: 0 when every file was read, 1 when any file could not be read, 2 on a usage error.
+            With --json, one object per line; a file that cannot be read gives {"path", "error", "stage", "code"}.
+            """
+        )
+
+        @Argument(help: "DICOM or TIFF files (recognised by content).")
+        var files: [String]
+
+        @Flag(help: "Print one JSON object per file and line instead of a readable block.")
+        var json = false
+
+        @Flag(help: "Also decode every frame, to catch corrupt or truncated pixel data (slower).")
+        var verify = false
+
+        @OptionGroup(title: "Limits")
+        var limits: LimitOptions
+
+        func run() throws {
+            var failures = 0
+            for (index, path) in files.enumerated() {
+                do {
+                    let inspection = try Inspection(path: path, limits: limits.limits, verify: verify)
+                    print(json ? inspection.json.serialized() : (index > 0 ? "\n" : "") + inspection.text)
+                } catch let error as MammoPrepError {
+                    failures += 1
+                    if json { print(Inspection.errorJSON(error).serialized()) }
+                    else { Console.error(error.description) }
+                }
+            }
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import MammoPrepCLI
+
+@main
+struct Entrypoint {
+    static func main() {
+        MammoPrepCommand.mainWithDesignExitCodes()
+    }
+}

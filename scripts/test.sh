@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs everything and runs all tests: the Swift suites, then the oracle suite (pydicom,
+# tifffile, numpy; pinned) against the built binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+python=$(scripts/python-env.sh)
+swift build --build-tests
+swift test --skip-build
+MAMMO_PREP_BIN="$(swift build --show-bin-path)/mammo-prep" "$python" -m pytest -q Tests/oracle
