@@ -303,6 +303,32 @@ CDCMTKShim_Status frameFragments(DcmPixelSequence *sequence, Uint32 frames, Uint
     return CDCMTKShim_OK;
 }
 
+/// The encapsulated pixel sequence. DCMTK 3.6.7 has no entry for HTJ2K, so it files the sequence
+/// under whatever syntax it parsed the dataset with: ask for the current representation's key.
+DcmPixelSequence *pixelSequence(DcmPixelData *pixel, E_TransferSyntax xfer) {
+    DcmPixelSequence *sequence = nullptr;
+    if (pixel->getEncapsulatedRepresentation(xfer, nullptr, sequence).good() && sequence != nullptr) return sequence;
+    E_TransferSyntax current = EXS_Unknown;
+    const DcmRepresentationParameter *parameter = nullptr;
+    pixel->getCurrentRepresentationKey(current, parameter);
+    sequence = nullptr;
+    if (pixel->getEncapsulatedRepresentation(current, parameter, sequence).good() && sequence != nullptr) return sequence;
+    return nullptr;
+}
+
+bool isEncapsulatedSyntax(E_TransferSyntax xfer, const std::string &uid) {
+    if (DcmXfer(xfer).isEncapsulated()) return true;
+    // Unknown to DCMTK but encapsulated by definition: every UID under 1.2.840.10008.1.2.4 and RLE.
+    return uid.rfind("1.2.840.10008.1.2.4.", 0) == 0 || uid == "1.2.840.10008.1.2.5";
+}
+
+std::string metaTransferSyntax(CDCMTKShim_File *file) {
+    OFString uid;
+    DcmMetaInfo *meta = file->format.getMetaInfo();
+    if (meta != nullptr) meta->findAndGetOFString(DCM_TransferSyntaxUID, uid);
+    return uid.empty() ? std::string(DcmXfer(file->xfer).getXferID()) : std::string(uid.c_str());
+}
+
 CDCMTKShim_Status classifyLoadError(const OFCondition &cond, std::string &why) {
     why = cond.text();
     if (cond == EC_StreamNotifyClient || cond == EC_EndOfStream ||
@@ -378,13 +404,10 @@ CDCMTKShim_Status CDCMTKShim_pixelInfo(CDCMTKShim_File *file, CDCMTKShim_PixelIn
         }
         info->present = 1;
         auto *pixel = OFstatic_cast(DcmPixelData *, element);
-        DcmPixelSequence *sequence = nullptr;
-        if (DcmXfer(file->xfer).isEncapsulated() &&
-            pixel->getEncapsulatedRepresentation(file->xfer, nullptr, sequence).good() && sequence != nullptr) {
+        if (isEncapsulatedSyntax(file->xfer, metaTransferSyntax(file))) {
             info->encapsulated = 1;
-            info->fragments = sequence->card() > 0 ? Uint32(sequence->card() - 1) : 0;
-        } else if (DcmXfer(file->xfer).isEncapsulated() && element->getLength() == DCM_UndefinedLength) {
-            info->encapsulated = 1;
+            DcmPixelSequence *sequence = pixelSequence(pixel, file->xfer);
+            if (sequence != nullptr) info->fragments = sequence->card() > 0 ? Uint32(sequence->card() - 1) : 0;
         } else {
             info->nativeLength = element->getLength();
         }
@@ -537,10 +560,9 @@ CDCMTKShim_Status CDCMTKShim_decodeFrame(CDCMTKShim_File *file, uint32_t frameIn
         }
         auto *pixel = OFstatic_cast(DcmPixelData *, element);
         DcmXfer xfer(file->xfer);
-        OFString uid;
-        if (file->format.getMetaInfo() != nullptr) file->format.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, uid);
+        std::string uid = metaTransferSyntax(file);
 
-        if (!xfer.isEncapsulated()) {
+        if (!isEncapsulatedSyntax(file->xfer, uid)) {
             uint64_t needed = uint64_t(frameIndex + 1) * frameBytes;
             if (uint64_t(element->getLength()) < needed) {
                 setMessage(message, messageCapacity, "Pixel Data holds " + std::to_string(element->getLength()) +
@@ -564,8 +586,8 @@ CDCMTKShim_Status CDCMTKShim_decodeFrame(CDCMTKShim_File *file, uint32_t frameIn
         }
 
         if (isJ2K(file->xfer, uid.c_str())) {
-            DcmPixelSequence *sequence = nullptr;
-            if (pixel->getEncapsulatedRepresentation(file->xfer, nullptr, sequence).bad() || sequence == nullptr) {
+            DcmPixelSequence *sequence = pixelSequence(pixel, file->xfer);
+            if (sequence == nullptr) {
                 setMessage(message, messageCapacity, "encapsulated pixel data unreadable");
                 return CDCMTKShim_ErrTruncated;
             }
@@ -593,7 +615,7 @@ CDCMTKShim_Status CDCMTKShim_decodeFrame(CDCMTKShim_File *file, uint32_t frameIn
 
         if (!isDCMTKCodec(file->xfer)) {
             setMessage(message, messageCapacity, std::string("no decoder for transfer syntax ") +
-                       (uid.empty() ? xfer.getXferID() : uid.c_str()) + " (" + xfer.getXferName() + ")");
+                       uid + " (" + xfer.getXferName() + ")");
             return CDCMTKShim_ErrUnsupportedSyntax;
         }
         Uint32 start = (frameIndex == file->nextFrame) ? file->nextFragment : 0;

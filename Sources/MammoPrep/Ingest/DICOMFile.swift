@@ -119,6 +119,10 @@ public final class DICOMFile {
         func fail(_ code: MammoPrepError.Code, _ detail: String) -> MammoPrepError {
             MammoPrepError(path: path, stage: .read, code: code, detail: detail)
         }
+        // By UID first: DCMTK 3.6.7 parses unknown syntaxes (JPEG XL, …) as if they were native.
+        guard TransferSyntax.supported.contains(a.transferSyntaxUID) else {
+            throw fail(.unsupportedTransferSyntax, "\(a.transferSyntaxUID) (\(TransferSyntax.name(a.transferSyntaxUID)))")
+        }
         let photometric = a.photometricInterpretation ?? ""
         if a.samplesPerPixel != 1 || !(photometric == "MONOCHROME1" || photometric == "MONOCHROME2") {
             throw fail(.colour, "(0028,0004) Photometric Interpretation \(photometric.isEmpty ? "absent" : photometric), (0028,0002) Samples per Pixel \(a.samplesPerPixel)")
@@ -142,9 +146,6 @@ public final class DICOMFile {
                 throw fail(.shortPixelData, "(7FE0,0010) holds \(pixel.nativeLength) bytes, \(a.rows)x\(a.columns)x\(a.frames) frames of \(a.bitsAllocated)-bit samples need \(needed)")
             }
         } else {
-            guard TransferSyntax.supported.contains(a.transferSyntaxUID) else {
-                throw fail(.unsupportedTransferSyntax, "\(a.transferSyntaxUID) (\(TransferSyntax.name(a.transferSyntaxUID)))")
-            }
             if pixel.fragments == 0 {
                 throw fail(.shortPixelData, "encapsulated (7FE0,0010) holds no fragments")
             }
