@@ -873,31 +873,27 @@ def make_bad(mg12: Dataset):
         "byte surgery on dicom/mg12_mono2_j2k_lossless.dcm",
         expect_error="corruptStream")
 
-    ds, fr = _fragments(P("dicom/mg12_mono2_jpeg_lossless_sv1.dcm"))
-    cs = bytearray(fr[0])
-    sos = cs.find(b"\xff\xda")
-    start = sos + 2 + struct.unpack(">H", cs[sos + 2:sos + 4])[0]
-    end = cs.rfind(b"\xff\xd9")
-    q = start + (end - start) // 4
-    _garble(cs, q, q + (end - start) // 2, seed=902, inject=b"\xff\xd8\xff\xc3")
-    cds = variant(ds, "CORRUPT JPEG LOSSLESS")
-    _reencapsulate(cds, [bytes(cs)], P("bad/corrupt_jpeg_lossless.dcm"))
-    add("bad/corrupt_jpeg_lossless.dcm", "bad", "JPEG lossless SV1: headers intact, middle half of the "
-        "entropy-coded segment replaced by random bytes with a stray SOI+SOF3 marker pair injected",
-        "byte surgery on dicom/mg12_mono2_jpeg_lossless_sv1.dcm", expect_error="corruptStream")
+    def corrupt_scan(source, target, seed, inject, label, what):
+        """Garbles the middle half of a JPEG / JPEG-LS scan and injects a stray marker segment:
+        entropy decoders accept plain random bytes, a misplaced marker they reject."""
+        ds, fr = _fragments(P(source))
+        cs = bytearray(fr[0])
+        sos = cs.find(b"\xff\xda")
+        start = sos + 2 + struct.unpack(">H", cs[sos + 2:sos + 4])[0]
+        end = cs.rfind(b"\xff\xd9")
+        q = start + (end - start) // 4
+        _garble(cs, q, q + (end - start) // 2, seed=seed, inject=inject)
+        _reencapsulate(variant(ds, label), [bytes(cs)], P(target))
+        add(target, "bad", what, f"byte surgery on {source}", expect_error="corruptStream")
 
-    ds, fr = _fragments(P("dicom/mg12_mono2_jpegls_lossless.dcm"))
-    cs = bytearray(fr[0])
-    sos = cs.find(b"\xff\xda")
-    start = sos + 2 + struct.unpack(">H", cs[sos + 2:sos + 4])[0]
-    end = cs.rfind(b"\xff\xd9")
-    q = start + (end - start) // 4
-    _garble(cs, q, q + (end - start) // 2, seed=903, inject=b"\xff\xda\x00\x08\x01\x01\x00\x00")
-    cds = variant(ds, "CORRUPT JPEG-LS")
-    _reencapsulate(cds, [bytes(cs)], P("bad/corrupt_jpegls.dcm"))
-    add("bad/corrupt_jpegls.dcm", "bad", "JPEG-LS lossless: headers intact, middle half of the scan data "
-        "replaced by random bytes with a misplaced second SOS marker segment injected",
-        "byte surgery on dicom/mg12_mono2_jpegls_lossless.dcm", expect_error="corruptStream")
+    corrupt_scan("dicom/mg12_mono2_jpeg_lossless_sv1.dcm", "bad/corrupt_jpeg_lossless.dcm", 902,
+                 b"\xff\xd8\xff\xc3", "CORRUPT JPEG LOSSLESS",
+                 "JPEG lossless SV1: headers intact, middle half of the entropy-coded segment replaced by "
+                 "random bytes with a stray SOI+SOF3 marker pair injected")
+    corrupt_scan("dicom/mg12_mono2_jpegls_lossless.dcm", "bad/corrupt_jpegls.dcm", 903,
+                 b"\xff\xda\x00\x08\x01\x01\x00\x00", "CORRUPT JPEG-LS",
+                 "JPEG-LS lossless: headers intact, middle half of the scan data replaced by random bytes "
+                 "with a misplaced second SOS marker segment injected")
 
     # --- unsupportedTransferSyntax
     for rel, ts, payload, ex in [
