@@ -29,6 +29,10 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case corruptStream
         /// No decoder for the transfer syntax (or TIFF compression scheme).
         case unsupportedTransferSyntax
+        /// The VOI the options demand (`--voi-source lut|window`, `--window`) is absent or invalid.
+        case voiUnavailable
+        /// Float samples outside 0…1 (or NaN) without `--clip`.
+        case outOfRange
         /// An attribute has a value the rules forbid (e.g. High Bit < Bits Stored − 1).
         case invalidAttribute
         /// The operating system refused a read or a write.
@@ -61,6 +65,8 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case .absurdDimensions: return "image dimensions beyond the configured limits"
         case .corruptStream: return "corrupt compressed data"
         case .unsupportedTransferSyntax: return "unsupported transfer syntax"
+        case .voiUnavailable: return "requested VOI transform not available"
+        case .outOfRange: return "sample values outside 0…1"
         case .invalidAttribute: return "invalid attribute"
         case .io: return "I/O error"
         case .internalError: return "internal error"
