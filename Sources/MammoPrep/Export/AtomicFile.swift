@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,7 +33,7 @@ public struct AtomicFile {
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        temporaryPath = (folder.isEmpty ? "" : folder + "/") + ".\(name).tmp-\(getpid())-\(suffix)"
+        temporaryPath = (folder.isEmpty ? "" : folder + "/") + ".\(name)\(AtomicFile.marker)\(AtomicFile.host)-\(getpid())-\(suffix)"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
             throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create temporary file: \(String(cString: strerror(errno)))")
@@ -70,6 +71,35 @@ public struct AtomicFile {
             unlink(temporaryPath)
             throw MammoPrepError(path: path, stage: .write, code: .io, detail: "rename: \(reason)")
         }
+    }
+
+    static let marker = ".tmp-"
+
+    static let host: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.replacingOccurrences(of: "-", with: "_")
+    }()
+
+    /// Removes temporary files left in `folder` (recursively) by killed runs on this host: those whose
+    /// process no longer exists. Temporaries of live processes, or of other hosts sharing the folder
+    /// (a job array on a network file system), are left alone. Returns how many were removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in folder: String) -> Int {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return 0 }
+        var removed = 0
+        while let relative = walker.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            guard name.hasPrefix("."), let range = name.range(of: marker, options: .backwards) else { continue }
+            let parts = name[range.upperBound...].split(separator: "-")
+            guard parts.count == 3, String(parts[0]) == host, let pid = Int32(parts[1]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlink(folder + "/" + relative)
+                removed += 1
+            }
+        }
+        return removed
     }
 
     private func abandon() {

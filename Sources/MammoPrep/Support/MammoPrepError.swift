@@ -33,6 +33,10 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case voiUnavailable
         /// Float samples outside 0…1 (or NaN) without `--clip`.
         case outOfRange
+        /// The output folder holds another configuration's outputs (or foreign files).
+        case configurationMismatch
+        /// Two inputs would write the same output name.
+        case nameCollision
         /// An attribute has a value the rules forbid (e.g. High Bit < Bits Stored − 1).
         case invalidAttribute
         /// The operating system refused a read or a write.
@@ -67,6 +71,8 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case .unsupportedTransferSyntax: return "unsupported transfer syntax"
         case .voiUnavailable: return "requested VOI transform not available"
         case .outOfRange: return "sample values outside 0…1"
+        case .nameCollision: return "output name collision"
+        case .configurationMismatch: return "output folder holds a different configuration"
         case .invalidAttribute: return "invalid attribute"
         case .io: return "I/O error"
         case .internalError: return "internal error"

@@ -7,3 +7,10 @@ enum Console {
         FileHandle.standardError.write(Data((line.hasSuffix("\n") ? line : line + "\n").utf8))
     }
 }
+
+extension Console {
+    /// Writes text to standard error as is (progress bar redraws).
+    static func raw(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,288 @@
+import Dispatch
+import Foundation
+
+/// Options of `mammo-prep convert` that the library needs (design.md §2).
+public struct ConvertOptions: Sendable {
+    /// Output file formats. Only `npy` is implemented so far.
+    public enum Format: String, Sendable, CaseIterable, Codable {
+        case npy
+    }
+
+    public var outputDirectory: String
+    public var format: Format
+    /// 0-based frame to convert; nil converts every frame.
+    public var frame: Int?
+    public var windowing: WindowingOptions
+    public var limits: ReadLimits
+    /// Images converted in parallel.
+    public var jobs: Int
+    /// Allow a different configuration into a non-empty output folder (outputs are replaced).
+    public var overwrite: Bool
+
+    public init(outputDirectory: String, format: Format = .npy, frame: Int? = nil,
+                windowing: WindowingOptions = WindowingOptions(), limits: ReadLimits = .standard,
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, overwrite: Bool = false) {
+        self.outputDirectory = outputDirectory
+        self.format = format
+        self.frame = frame
+        self.windowing = windowing
+        self.limits = limits
+        self.jobs = max(1, jobs)
+        self.overwrite = overwrite
+    }
+
+    /// Every option that changes output values or names, plus the tool version: two runs with the
+    /// same configuration produce byte-identical outputs, so a re-run may resume.
+    public func configuration(toolVersion: String) -> JSONValue {
+        let w = windowing
+        return .object([
+            ("tool", .string("mammo-prep \(toolVersion)")),
+            ("format", .string(format.rawValue)),
+            ("frame", JSONValue(frame)),
+            ("voiSource", .string(w.voiSource.rawValue)), ("windowIndex", .int(w.windowIndex)),
+            ("window", w.explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
+            ("voiFunction", JSONValue(w.functionOverride?.rawValue)),
+            ("noVOI", .string(w.noVOI.rawValue)), ("invert", .string(w.invert.rawValue)),
+            ("clip", .bool(w.clip)),
+            ("normalize", .string("none")), ("channels", .int(1)),
+        ])
+    }
+}
+
+/// Counts of a finished (or interrupted) conversion.
+public struct ConvertSummary: Sendable, Equatable {
+    public var total = 0
+    public var converted = 0
+    /// Outputs already complete from an earlier run with the same configuration.
+    public var skippedDone = 0
+    /// Neither DICOM nor TIFF (by content): skipped, not failed.
+    public var skippedNotImage = 0
+    public var failed = 0
+    public var framesWritten = 0
+    public var seconds = 0.0
+
+    public var finished: Int { converted + skippedDone + skippedNotImage + failed }
+}
+
+/// Runs the pipeline (ingest → window → export) over many inputs into one folder, resumably.
+///
+/// Files in the output folder: the outputs, `manifest.jsonl` (one line per output written),
+/// `failures.jsonl` (one line per failed input) and `convert.json` (the configuration and its
+/// hash). Lines are appended with one `write(2)` each on an `O_APPEND` descriptor, so concurrent
+/// shards of a job array can share the folder on a local file system.
+public final class Converter: @unchecked Sendable {
+    public let options: ConvertOptions
+    public let configuration: JSONValue
+    public let configurationHash: String
+    private let lock = NSLock()
+    private var summary = ConvertSummary()
+    private var done: Set<String> = []
+    /// Called once per failed input (from worker threads), e.g. to print its one-line error.
+    public var onFailure: (@Sendable (MammoPrepError) -> Void)?
+    /// Next input to hand to a worker (guarded by `lock`).
+    private var cursor = 0
+    private var manifest: Int32 = -1
+    private var failures: Int32 = -1
+
+    public init(options: ConvertOptions, toolVersion: String) {
+        self.options = options
+        self.configuration = options.configuration(toolVersion: toolVersion)
+        self.configurationHash = Converter.fnv1a(configuration.serialized())
+    }
+
+    deinit {
+        if manifest >= 0 { close(manifest) }
+        if failures >= 0 { close(failures) }
+    }
+
+    /// Creates or checks the output folder. The same configuration resumes (outputs listed in
+    /// manifest.jsonl and present on disk are kept); a different one, or a non-empty folder
+    /// mammo-prep did not write, is refused unless `overwrite`. Throws before any work starts.
+    public func prepare() throws {
+        let fm = FileManager.default
+        let dir = options.outputDirectory
+        try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MammoPrepError(path: dir, stage: .write, code: .io, detail: "cannot create the output folder")
+        }
+        let configPath = dir + "/convert.json"
+        let entries = (try? fm.contentsOfDirectory(atPath: dir))?.filter { !$0.hasPrefix(".") } ?? []
+        let expected = JSONValue.object([("configurationHash", .string(configurationHash)), ("configuration", configuration)]).serialized() + "\n"
+        if let existing = try? String(contentsOfFile: configPath, encoding: .utf8) {
+            if existing != expected && !options.overwrite {
+                throw MammoPrepError(path: dir, stage: .write, code: .configurationMismatch,
+                                     detail: "convert.json records other options; use --overwrite to replace its outputs")
+            }
+        } else if !entries.isEmpty && !options.overwrite {
+            throw MammoPrepError(path: dir, stage: .write, code: .configurationMismatch,
+                                 detail: "the folder is not empty and has no convert.json; use --overwrite to write into it anyway")
+        }
+        if options.overwrite, let existing = try? String(contentsOfFile: configPath, encoding: .utf8), existing != expected {
+            // A new configuration: earlier manifest lines no longer describe what will be written.
+            for name in ["manifest.jsonl", "failures.jsonl"] { try? fm.removeItem(atPath: dir + "/" + name) }
+        }
+        if (try? String(contentsOfFile: configPath, encoding: .utf8)) != expected {
+            try AtomicFile.write(to: configPath) { try $0.write(expected) }
+        }
+        AtomicFile.removeStaleTemporaries(in: dir)
+        done = Converter.completedSources(manifestPath: dir + "/manifest.jsonl", directory: dir, hash: configurationHash,
+                                          singleFrame: options.frame != nil)
+        manifest = open(dir + "/manifest.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        failures = open(dir + "/failures.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard manifest >= 0, failures >= 0 else {
+            throw MammoPrepError(path: dir, stage: .write, code: .io, detail: "cannot open manifest.jsonl / failures.jsonl")
+        }
+    }
+
+    /// Converts `inputs` with `options.jobs` workers; `progress` is called after each input (from
+    /// worker threads, serialised). Returns the counts; never throws (failures are recorded).
+    public func run(_ inputs: [InputFile], progress: @escaping @Sendable (ConvertSummary) -> Void = { _ in }) -> ConvertSummary {
+        let start = DispatchTime.now()
+        lock.withLock { summary.total = inputs.count }
+        let workers = min(options.jobs, max(inputs.count, 1))
+        // Cores not used by parallel images go to OpenJPEG inside one image (a lone J2K volume).
+        DICOMFile.setJPEG2000Threads(max(1, ProcessInfo.processInfo.activeProcessorCount / workers))
+        lock.withLock { cursor = 0 }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index: Int? = lock.withLock {
+                    guard cursor < inputs.count else { return nil }
+                    defer { cursor += 1 }
+                    return cursor
+                }
+                guard let index else { return }
+                process(inputs[index])
+                let snapshot = lock.withLock { summary }
+                progress(snapshot)
+            }
+        }
+        return lock.withLock {
+            summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            return summary
+        }
+    }
+
+    private enum Outcome { case converted(frames: Int), done, notImage, failed }
+
+    private func process(_ input: InputFile) {
+        let outcome: Outcome
+        do {
+            outcome = try convert(input)
+        } catch let error as MammoPrepError {
+            record(failure: error, source: input.path)
+            outcome = .failed
+        } catch {
+            record(failure: MammoPrepError(path: input.path, stage: .write, code: .internalError, detail: "\(error)"), source: input.path)
+            outcome = .failed
+        }
+        lock.withLock {
+            switch outcome {
+            case .converted(let frames): summary.converted += 1; summary.framesWritten += frames
+            case .done: summary.skippedDone += 1
+            case .notImage: summary.skippedNotImage += 1
+            case .failed: summary.failed += 1
+            }
+        }
+    }
+
+    private func convert(_ input: InputFile) throws -> Outcome {
+        if lock.withLock({ done.contains(input.path) }) { return .done }
+        guard try ImageFormat.detect(path: input.path) != nil else { return .notImage }
+        let image = try InputImage.open(path: input.path, limits: options.limits)
+        let frames: [Int]
+        if let frame = options.frame {
+            guard frame < image.frameCount else {
+                throw MammoPrepError(path: input.path, stage: .read, code: .shortPixelData,
+                                     detail: "--frame \(frame) requested, the object has \(image.frameCount) frame\(image.frameCount == 1 ? "" : "s")")
+            }
+            frames = [frame]
+        } else {
+            frames = Array(0..<image.frameCount)
+        }
+        let multi = options.frame == nil && image.frameCount > 1
+        var lines: [String] = []
+        for frame in frames {
+            let windowed = try window(image, frame: frame, path: input.path)
+            let stem = multi ? input.outputStem + ".f" + Converter.pad(frame) : input.outputStem
+            let relative = stem + "." + options.format.rawValue
+            let target = options.outputDirectory + "/" + relative
+            let folder = (target as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try NPYWriter.write(windowed.pixels, shape: [1, windowed.rows, windowed.columns], to: target)
+            lines.append(JSONValue.object([
+                ("source", .string(input.path)), ("output", .string(relative)), ("frame", .int(frame)),
+                ("frames", .int(image.frameCount)),
+                ("rows", .int(windowed.rows)), ("columns", .int(windowed.columns)),
+                ("shape", .array([.int(1), .int(windowed.rows), .int(windowed.columns)])),
+                ("dtype", .string("float32")), ("format", .string(image.format.rawValue)),
+                ("windowing", windowed.decision.json),
+                ("adapter", .object([("normalize", .string("none")), ("channels", .int(1))])),
+                ("configurationHash", .string(configurationHash)),
+            ]).serialized())
+        }
+        // Lines are written after every output of the input exists: a listed source is complete.
+        for line in lines { append(line, to: manifest) }
+        return .converted(frames: frames.count)
+    }
+
+    private func window(_ image: InputImage, frame: Int, path: String) throws -> WindowedFrame {
+        switch image {
+        case .dicom(let file):
+            return try Windowing.apply(try file.readFrame(frame), attributes: file.attributes, frameIndex: frame,
+                                       options: options.windowing, path: path)
+        case .tiff(let file):
+            return try Windowing.apply(tiff: try file.readFrame(frame), page: file.pages[frame],
+                                       options: options.windowing, path: path)
+        }
+    }
+
+    private func record(failure error: MammoPrepError, source: String) {
+        let line = JSONValue.object([("source", .string(source)), ("error", .string(error.description)),
+                                     ("stage", .string(error.stage.rawValue)), ("code", .string(error.code.rawValue))]).serialized()
+        append(line, to: failures)
+        onFailure?(error)
+    }
+
+    /// One write(2) per line on an O_APPEND descriptor: lines never interleave.
+    private func append(_ line: String, to fd: Int32) {
+        let bytes = Array((line + "\n").utf8)
+        lock.withLock {
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// Sources whose manifest lines (this configuration) cover all their outputs, all present.
+    static func completedSources(manifestPath: String, directory: String, hash: String, singleFrame: Bool) -> Set<String> {
+        guard let text = try? String(contentsOfFile: manifestPath, encoding: .utf8) else { return [] }
+        var outputs: [String: (expected: Int, present: Set<Int>)] = [:]
+        for line in text.split(separator: "\n") {
+            guard let data = line.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  object["configurationHash"] as? String == hash,
+                  let source = object["source"] as? String, let output = object["output"] as? String,
+                  let frame = object["frame"] as? Int, let frames = object["frames"] as? Int,
+                  FileManager.default.fileExists(atPath: directory + "/" + output) else { continue }
+            var entry = outputs[source] ?? (expected: frames, present: [])
+            entry.present.insert(frame)
+            outputs[source] = entry
+        }
+        return Set(outputs.filter { $0.value.present.count >= (singleFrame ? 1 : $0.value.expected) }.keys)
+    }
+
+    static func pad(_ frame: Int) -> String {
+        let s = String(frame)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+
+    /// 64-bit FNV-1a, hex: a stable fingerprint of the configuration text (not a security hash).
+    static func fnv1a(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// One input file and the output name derived from its path (design.md §2 "Output path"): for a
+/// file argument `…/NAME.dcm` → `NAME`; for a folder argument the path relative to the folder with
+/// the extension removed (`sub/NAME`). Names come only from paths, never from DICOM attributes.
+public struct InputFile: Sendable, Equatable {
+    public let path: String
+    /// Output path relative to the output folder, without extension.
+    public let outputStem: String
+}
+
+/// A deterministic part of the sorted input list (`--shard I/N`, 1 ≤ I ≤ N).
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init?(index: Int, count: Int) {
+        guard count >= 1, (1...count).contains(index) else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `I/N`, or `slurm` from a job array: I = SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN + 1,
+    /// N = SLURM_ARRAY_TASK_COUNT (design.md §2).
+    public init?(argument: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if argument == "slurm" {
+            guard let id = environment["SLURM_ARRAY_TASK_ID"].flatMap({ Int($0) }),
+                  let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap({ Int($0) }),
+                  let count = environment["SLURM_ARRAY_TASK_COUNT"].flatMap({ Int($0) }) else { return nil }
+            self.init(index: id - minimum + 1, count: count)
+            return
+        }
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else { return nil }
+        self.init(index: i, count: n)
+    }
+
+    /// Round-robin over the sorted list: item k (0-based) belongs to shard (k mod N) + 1. Parts are
+    /// disjoint, cover the list, and differ in size by at most one.
+    public func select<T>(_ items: [T]) -> [T] {
+        items.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+public enum InputDiscovery {
+    /// Expands file and folder arguments (folders recursively, hidden entries skipped), sorted by
+    /// output name for a stable order across runs and machines. Throws a usage-level error for a
+    /// missing argument or two inputs that would write the same output.
+    public static func collect(_ arguments: [String]) throws -> [InputFile] {
+        var inputs: [InputFile] = []
+        let fm = FileManager.default
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                throw MammoPrepError(path: argument, stage: .read, code: .io, detail: "no such file or folder")
+            }
+            if !isDirectory.boolValue {
+                inputs.append(InputFile(path: argument, outputStem: stem(of: (argument as NSString).lastPathComponent)))
+                continue
+            }
+            let root = argument.hasSuffix("/") ? String(argument.dropLast()) : argument
+            guard let walker = fm.enumerator(atPath: root) else { continue }
+            var found: [String] = []
+            while let relative = walker.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                if name.hasPrefix(".") {
+                    if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { walker.skipDescendants() }
+                    continue
+                }
+                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular { found.append(relative) }
+            }
+            for relative in found {
+                inputs.append(InputFile(path: root + "/" + relative, outputStem: stem(of: relative)))
+            }
+        }
+        inputs.sort { ($0.outputStem, $0.path) < ($1.outputStem, $1.path) }
+        var seen: [String: String] = [:]
+        for input in inputs {
+            if let other = seen[input.outputStem] {
+                throw MammoPrepError(path: input.path, stage: .read, code: .nameCollision,
+                                     detail: "would write the same output '\(input.outputStem)' as \(other)")
+            }
+            seen[input.outputStem] = input.path
+        }
+        return inputs
+    }
+
+    /// The path without its last extension (`a/b.c.dcm` → `a/b.c`; `IM0001` stays).
+    static func stem(of relative: String) -> String {
+        let name = (relative as NSString).lastPathComponent
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return relative }
+        let folder = (relative as NSString).deletingLastPathComponent
+        let base = String(name[..<dot])
+        return folder.isEmpty ? base : folder + "/" + base
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import MammoPrep
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal (quiet when piped).
+final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+
+    init(quiet: Bool) {
+        enabled = !quiet && isatty(STDERR_FILENO) == 1
+    }
+
+    func update(_ s: ConvertSummary) {
+        guard enabled else { return }
+        lock.withLock {
+            let now = Date()
+            guard s.finished == s.total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+            lastDraw = now
+            let width = 30
+            let fraction = s.total == 0 ? 1 : Double(s.finished) / Double(s.total)
+            let filled = Int(fraction * Double(width))
+            let elapsed = now.timeIntervalSince(start)
+            let eta = s.finished == 0 ? "--" : Self.clock(elapsed / Double(s.finished) * Double(s.total - s.finished))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            Console.raw("\r[\(bar)] \(s.finished)/\(s.total)  ok \(s.converted)  skipped \(s.skippedDone + s.skippedNotImage)  failed \(s.failed)  eta \(eta) ")
+        }
+    }
+
+    /// Prints something else on its own line without tearing the bar.
+    func interrupt(_ body: () -> Void) {
+        lock.withLock {
+            if enabled { Console.raw("\r\u{1B}[K") }
+            body()
+            lastDraw = .distantPast
+        }
+    }
+
+    func finish() {
+        guard enabled else { return }
+        Console.raw("\n")
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return String(format: "%02d:%02d", s / 60, s % 60)
+    }
+}
