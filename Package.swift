@@ -20,7 +20,7 @@ let package = Package(
         /// The library: stages as folders (Ingest/, Window/, Stats/, Adapt/, Export/, Pipeline/).
         .target(
             name: "MammoPrep",
-            dependencies: ["CDCMTKShim", "CTIFF"]
+            dependencies: ["CDCMTKShim", "CTIFF", "CPNG"]
         ),
         /// Commands and option groups; a library so that tests can drive it.
         .target(
@@ -49,6 +49,7 @@ let package = Package(
         ),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         // MARK: - Tests
 

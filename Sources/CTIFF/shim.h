@@ -65,6 +65,36 @@ static inline int CTIFF_getUInt32(TIFF *tif, uint32_t tag, uint32_t *value) {
     return TIFFGetField(tif, tag, value);
 }
 
+/// Writes a 32-bit float grayscale (MinIsBlack) TIFF, uncompressed strips, to `path`.
+/// A C function because TIFFSetField is variadic. Returns 0, or -1 with the sink's message.
+static inline int CTIFF_writeFloatGray(const char *path, const float *pixels, uint32_t columns, uint32_t rows,
+                                       CTIFF_ErrorSink *sink) {
+    TIFFOpenOptions *options = TIFFOpenOptionsAlloc();
+    if (options == NULL) return -1;
+    TIFFOpenOptionsSetErrorHandlerExtR(options, CTIFF_collectError, sink);
+    TIFFOpenOptionsSetWarningHandlerExtR(options, CTIFF_ignoreWarning, NULL);
+    TIFF *tif = TIFFOpenExt(path, "w", options);
+    TIFFOpenOptionsFree(options);
+    if (tif == NULL) return -1;
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, columns);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, rows);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 32);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, TIFFDefaultStripSize(tif, 0));
+    for (uint32_t r = 0; r < rows; ++r) {
+        if (TIFFWriteScanline(tif, (void *)(pixels + (size_t)r * columns), r, 0) < 0) {
+            TIFFClose(tif);
+            return -1;
+        }
+    }
+    TIFFClose(tif);
+    return sink->errors ? -1 : 0;
+}
+
 /// libtiff's version string, for the manifest.
 static inline const char *CTIFF_version(void) { return TIFFGetVersion(); }
 

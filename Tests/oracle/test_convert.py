@@ -148,3 +148,29 @@ def test_sigkill_mid_run_then_resume_is_byte_identical(tmp_path):
     assert not [p for p in out.rglob(".*") if ".tmp-" in p.name], "temporary files left behind"
     sources = [m["source"] for m in manifest(out)]
     assert len(sources) == len(set(sources)) or len(set(sources)) == 60
+
+
+@pytest.mark.parametrize("fmt", ["png16", "png8", "tiff"])
+def test_viewing_formats_read_back(fmt, tmp_path):
+    import imagecodecs
+    import tifffile
+    srcs = [FIXTURES / "dicom/mg12_mono1_explicit_le.dcm", FIXTURES / "dicom/mg16_explicit_le.dcm",
+            FIXTURES / "tiff/mg16_miniswhite.tif"]
+    assert run("convert", *srcs, "--out", tmp_path / "npy").returncode == 0
+    proc = run("convert", *srcs, "--out", tmp_path / fmt, "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    for src in srcs:
+        v = np.load(tmp_path / "npy" / (src.stem + ".npy"))[0].astype(np.float64)
+        if fmt == "tiff":
+            got = tifffile.imread(tmp_path / fmt / (src.stem + ".tiff"))
+            assert got.dtype == np.float32
+            np.testing.assert_array_equal(got, v.astype(np.float32))
+            continue
+        got = imagecodecs.png_decode((tmp_path / fmt / (src.stem + ".png")).read_bytes())
+        bits = 16 if fmt == "png16" else 8
+        assert got.dtype == (np.uint16 if bits == 16 else np.uint8) and got.shape == v.shape
+        # q = round(v·(2^n − 1)), half away from zero (values are non-negative).
+        want = np.floor(v * (2 ** bits - 1) + 0.5)
+        np.testing.assert_array_equal(got.astype(np.int64), want.astype(np.int64))
+    lines = manifest(tmp_path / fmt)
+    assert {l["dtype"] for l in lines} == {"png16": {"uint16"}, "png8": {"uint8"}, "tiff": {"float32"}}[fmt]

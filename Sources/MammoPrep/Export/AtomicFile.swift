@@ -27,13 +27,32 @@ public struct AtomicFile {
         }
     }
 
-    private init(path: String) throws {
-        self.path = path
+    /// For writers that need a path of their own (libtiff): `body` writes to a temporary path in
+    /// the destination's folder, which is renamed to `path` on success and removed on error.
+    public static func publish(to path: String, _ body: (String) throws -> Void) throws {
+        let temporary = temporaryName(for: path)
+        do {
+            try body(temporary)
+            if rename(temporary, path) != 0 {
+                throw MammoPrepError(path: path, stage: .write, code: .io, detail: "rename: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    static func temporaryName(for path: String) -> String {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        temporaryPath = (folder.isEmpty ? "" : folder + "/") + ".\(name)\(AtomicFile.marker)\(AtomicFile.host)-\(getpid())-\(suffix)"
+        return (folder.isEmpty ? "" : folder + "/") + ".\(name)\(marker)\(host)-\(getpid())-\(suffix)"
+    }
+
+    private init(path: String) throws {
+        self.path = path
+        temporaryPath = AtomicFile.temporaryName(for: path)
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
             throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create temporary file: \(String(cString: strerror(errno)))")

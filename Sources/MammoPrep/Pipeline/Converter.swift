@@ -3,9 +3,24 @@ import Foundation
 
 /// Options of `mammo-prep convert` that the library needs (design.md §2).
 public struct ConvertOptions: Sendable {
-    /// Output file formats. Only `npy` is implemented so far.
+    /// Output file formats (design.md §2).
     public enum Format: String, Sendable, CaseIterable, Codable {
+        /// NumPy 1.0, '<f4', C order, (1, H, W).
         case npy
+        /// 16-bit grayscale PNG of the 0…1 image, q = round(v·65535), for viewing.
+        case png16
+        /// 8-bit grayscale PNG, q = round(v·255), for viewing.
+        case png8
+        /// 32-bit float grayscale TIFF.
+        case tiff
+
+        public var fileExtension: String {
+            switch self { case .npy: return "npy"; case .png16, .png8: return "png"; case .tiff: return "tiff" }
+        }
+
+        var dtype: String {
+            switch self { case .npy, .tiff: return "float32"; case .png16: return "uint16"; case .png8: return "uint8" }
+        }
     }
 
     public var outputDirectory: String
@@ -205,17 +220,22 @@ public final class Converter: @unchecked Sendable {
         for frame in frames {
             let windowed = try window(image, frame: frame, path: input.path)
             let stem = multi ? input.outputStem + ".f" + Converter.pad(frame) : input.outputStem
-            let relative = stem + "." + options.format.rawValue
+            let relative = stem + "." + options.format.fileExtension
             let target = options.outputDirectory + "/" + relative
             let folder = (target as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try NPYWriter.write(windowed.pixels, shape: [1, windowed.rows, windowed.columns], to: target)
+            switch options.format {
+            case .npy: try NPYWriter.write(windowed.pixels, shape: [1, windowed.rows, windowed.columns], to: target)
+            case .png16: try PNGWriter.write(windowed.pixels, rows: windowed.rows, columns: windowed.columns, bitDepth: 16, to: target)
+            case .png8: try PNGWriter.write(windowed.pixels, rows: windowed.rows, columns: windowed.columns, bitDepth: 8, to: target)
+            case .tiff: try TIFFWriter.write(windowed.pixels, rows: windowed.rows, columns: windowed.columns, to: target)
+            }
             lines.append(JSONValue.object([
                 ("source", .string(input.path)), ("output", .string(relative)), ("frame", .int(frame)),
                 ("frames", .int(image.frameCount)),
                 ("rows", .int(windowed.rows)), ("columns", .int(windowed.columns)),
                 ("shape", .array([.int(1), .int(windowed.rows), .int(windowed.columns)])),
-                ("dtype", .string("float32")), ("format", .string(image.format.rawValue)),
+                ("dtype", .string(options.format.dtype)), ("format", .string(image.format.rawValue)),
                 ("windowing", windowed.decision.json),
                 ("adapter", .object([("normalize", .string("none")), ("channels", .int(1))])),
                 ("configurationHash", .string(configurationHash)),

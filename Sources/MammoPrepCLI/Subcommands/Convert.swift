@@ -32,7 +32,7 @@ extension MammoPrepCommand {
         @Option(help: "Output folder (created if needed).")
         var out: String
 
-        @Option(help: "Output format (npy: NumPy 1.0, <f4, C order, (1, H, W)).")
+        @Option(help: "Output format: npy (NumPy 1.0, <f4, C order, (1, H, W)), png16 / png8 (the 0…1 image for viewing, round(v·(2^n−1))), tiff (float32).")
         var format: ConvertOptions.Format = .npy
 
         @Option(help: "Convert only this 0-based frame of multi-frame inputs (default: every frame, as NAME.fNNNN).")
