@@ -605,7 +605,8 @@ def make_luts():
     D.save(ds, P(rel))
     add(rel, "lut", "VOILUTSequence, descriptor 0\\0\\16 (count 0 means 65536 entries), LUT Data OW "
         "(131072 bytes: a US value list cannot exceed 65534 bytes in explicit VR); entries = "
-        "round(65535*(min(x,4095)/4095)^0.6); no window attributes", "pydicom", truth=img)
+        "round(65535*(min(x,4095)/4095)^0.6); also the three window pairs of the base image (the LUT wins "
+        "under --voi-source auto)", "pydicom", truth=img)
 
 
 # ================================================================== TIFF

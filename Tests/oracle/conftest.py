@@ -1,6 +1,7 @@
 """Shared helpers for the oracle suite: it runs the built `mammo-prep` binary and compares what it
 reports with independent readers (pydicom 3 + pylibjpeg plugins, tifffile, numpy), all pinned in
 scripts/requirements-oracle.txt."""
+import functools
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ MANIFEST = json.loads((FIXTURES / "fixtures.json").read_text())["files"]
 PHI_MARKERS = ("FIXTURE^SYNTHETIC", "FIX-0001", "19700101")
 
 
+@functools.lru_cache(maxsize=1)
 def binary() -> str:
     path = os.environ.get("MAMMO_PREP_BIN")
     if not path:

@@ -62,6 +62,7 @@ public struct WindowingDecision: Sendable, Equatable {
     public var modality = "identity"
     public var rescaleSlope: Double?
     public var rescaleIntercept: Double?
+    /// [entries as stored (0 means 65,536), first mapped value as read (US or SS), bits].
     public var modalityLUTDescriptor: [Int]?
     /// "lut", "window", "explicit", "none" (no-VOI rule) or "tiff" (TIFF scaling).
     public var voiSource = "none"
@@ -70,6 +71,7 @@ public struct WindowingDecision: Sendable, Equatable {
     public var width: Double?
     public var function: VOIFunction?
     public var explanation: String?
+    /// [entries as stored (0 means 65,536), first mapped value as read (US or SS), bits].
     public var voiLUTDescriptor: [Int]?
     /// The no-VOI rule used, with the input range it mapped to 0…1.
     public var noVOIRule: WindowingOptions.NoVOIRule?
@@ -159,7 +161,7 @@ public enum Windowing {
                 modality = { Double(lut.entry(for: Double($0))) }
                 outputRange = (0, lut.outputMaximum)
                 d.modality = "lut"
-                d.modalityLUTDescriptor = item.descriptor.map(Int.init)
+                d.modalityLUTDescriptor = [Int(item.descriptor[0]), lut.firstMapped, lut.bits]
                 if t.rescaleSlope != nil || t.rescaleIntercept != nil {
                     d.warnings.append("Modality LUT Sequence and Rescale both present: the LUT is used")
                 }
@@ -223,7 +225,7 @@ public enum Windowing {
             case .success(let lut):
                 d.voiSource = "lut"
                 d.index = index
-                d.voiLUTDescriptor = item.descriptor.map(Int.init)
+                d.voiLUTDescriptor = [Int(item.descriptor[0]), lut.firstMapped, lut.bits]
                 d.explanation = item.explanation
                 if let warning = lut.underuseWarning { d.warnings.append("VOI LUT item \(index): \(warning)") }
                 if lut.unpacked { d.warnings.append("VOI LUT item \(index): 8-bit entries packed in OW words were unpacked") }

@@ -57,9 +57,14 @@ struct WindowOptions: ParsableArguments {
     func validate() throws {
         guard windowIndex >= 0 else { throw ValidationError("'--window-index' must be 0 or more.") }
         if let window {
-            let function = voiFunction?.function ?? .linear
-            guard function.accepts(width: window.width) else {
-                throw ValidationError("'--window' width \(window.width) is invalid for \(function.rawValue) (LINEAR needs width >= 1, the others > 0).")
+            // With --voi-function the function is known now; otherwise each file's own function
+            // decides, and an input whose function rejects the width fails (voiUnavailable).
+            if let function = voiFunction?.function {
+                guard function.accepts(width: window.width) else {
+                    throw ValidationError("'--window' width \(window.width) is invalid for \(function.rawValue) (LINEAR needs width >= 1, the others > 0).")
+                }
+            } else if !(window.width > 0) {
+                throw ValidationError("'--window' width must be positive.")
             }
         }
     }
