@@ -19,6 +19,7 @@ public struct MammoPrepCommand: ParsableCommand {
     /// Runs the command line with the exit statuses of design.md §2: 0 success, 1 some inputs
     /// failed, 2 usage error or nothing could start (ArgumentParser's default for usage is 64).
     public static func mainWithDesignExitCodes(_ arguments: [String]? = nil) -> Never {
+        Allocator.keepLargeBuffersForReuse()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
