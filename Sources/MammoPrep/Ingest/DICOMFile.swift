@@ -79,6 +79,21 @@ public final class DICOMFile {
     /// Pixel Representation 1, sign-extended (PS3.5 8.1.1). This also corrects JPEG-LS and J2K
     /// codestreams whose signedness disagrees with Pixel Representation (windowing.md §1).
     public func readFrame(_ index: Int) throws -> StoredFrame {
+        try readRawFrame(index).canonical()
+    }
+
+    /// One frame as decoded, before masking to Bits Stored: the allocated words and the layout
+    /// that turns each into a stored value. `Windowing.apply(raw:…)` folds the masking into its
+    /// lookup table, saving a pass over the frame; `canonical()` gives the `StoredFrame`.
+    public func readRawFrame(_ index: Int) throws -> RawFrame {
+        var storage: [UInt16] = []
+        return try readRawFrame(index, reusing: &storage)
+    }
+
+    /// `readRawFrame(_:)` decoding into `storage`'s buffer when it is uniquely owned (it is taken,
+    /// `storage` is left empty): a worker that hands the words back after each image decodes every
+    /// image of the same size into the same memory, without fresh pages.
+    public func readRawFrame(_ index: Int, reusing storage: inout [UInt16]) throws -> RawFrame {
         guard index >= 0, index < attributes.frames else {
             throw MammoPrepError(path: path, stage: .decode, code: .shortPixelData,
                                  detail: "frame \(index) requested, the object has \(attributes.frames)")
@@ -88,18 +103,15 @@ public final class DICOMFile {
         var info = CDCMTKShim_FrameInfo()
         var status = CDCMTKShim_OK
         // C writes straight into Swift-owned storage; every word is written on success.
-        var words = [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
+        var words = Scratch.take(&storage, count: count, zero: 0)
+        words.withUnsafeMutableBufferPointer { buffer in
             status = CDCMTKShim_decodeFrame(handle, UInt32(index), buffer.baseAddress, buffer.count, &info,
                                             &message, message.count)
-            if status != CDCMTKShim_OK { buffer.initialize(repeating: 0) }
-            initialized = count
         }
         guard status == CDCMTKShim_OK else {
             throw DICOMFile.error(status, stage: .decode, path: path, message: String(nulTerminated: message))
         }
-        layout.canonicalize(&words)
-        return StoredFrame(rows: attributes.rows, columns: attributes.columns, bitsStored: attributes.bitsStored,
-                           isSigned: attributes.pixelRepresentation == 1, words: words)
+        return RawFrame(rows: attributes.rows, columns: attributes.columns, layout: layout, words: words)
     }
 
     /// Threads OpenJPEG may use for one JPEG 2000 frame (process-wide; 0 = all cores).

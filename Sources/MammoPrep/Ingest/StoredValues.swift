@@ -38,6 +38,31 @@ public struct StoredFrame: Sendable, Equatable {
     }
 }
 
+/// A frame of allocated words as the decoder produced them (host order), not yet masked to Bits
+/// Stored or sign-extended: `layout` says how (PS3.5 8.1.1).
+public struct RawFrame: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public let layout: StoredValueLayout
+    public var words: [UInt16]
+
+    public init(rows: Int, columns: Int, layout: StoredValueLayout, words: [UInt16]) {
+        precondition(words.count == rows * columns, "RawFrame: \(words.count) words for \(rows)x\(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.layout = layout
+        self.words = words
+    }
+
+    /// The stored values, masked and sign-extended.
+    public func canonical() -> StoredFrame {
+        var words = self.words
+        layout.canonicalize(&words)
+        return StoredFrame(rows: rows, columns: columns, bitsStored: layout.bitsStored, isSigned: layout.isSigned,
+                           words: words)
+    }
+}
+
 /// Where the stored value sits in an allocated word, and how to get it out (PS3.5 8.1.1).
 ///
 /// Corresponds to DCMTK `DiInputPixelTemplate` (`diinpxt.h`): value = (word >> (HB + 1 − BS)) & mask,

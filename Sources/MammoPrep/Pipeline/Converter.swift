@@ -160,6 +160,7 @@ public final class Converter: @unchecked Sendable {
         DICOMFile.setJPEG2000Threads(max(1, ProcessInfo.processInfo.activeProcessorCount / workers))
         lock.withLock { cursor = 0 }
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let reader = FrameReader(windowing: options.windowing)
             while true {
                 let index: Int? = lock.withLock {
                     guard cursor < inputs.count else { return nil }
@@ -167,7 +168,7 @@ public final class Converter: @unchecked Sendable {
                     return cursor
                 }
                 guard let index else { return }
-                process(inputs[index])
+                process(inputs[index], reader: reader)
                 let snapshot = lock.withLock { summary }
                 progress(snapshot)
             }
@@ -180,10 +181,10 @@ public final class Converter: @unchecked Sendable {
 
     private enum Outcome { case converted(frames: Int), done, notImage, failed }
 
-    private func process(_ input: InputFile) {
+    private func process(_ input: InputFile, reader: FrameReader) {
         let outcome: Outcome
         do {
-            outcome = try convert(input)
+            outcome = try convert(input, reader: reader)
         } catch let error as MammoPrepError {
             record(failure: error, source: input.path)
             outcome = .failed
@@ -201,7 +202,7 @@ public final class Converter: @unchecked Sendable {
         }
     }
 
-    private func convert(_ input: InputFile) throws -> Outcome {
+    private func convert(_ input: InputFile, reader: FrameReader) throws -> Outcome {
         if lock.withLock({ done.contains(input.path) }) { return .done }
         guard try ImageFormat.detect(path: input.path) != nil else { return .notImage }
         let image = try InputImage.open(path: input.path, limits: options.limits)
@@ -218,7 +219,7 @@ public final class Converter: @unchecked Sendable {
         let multi = options.frame == nil && image.frameCount > 1
         var lines: [String] = []
         for frame in frames {
-            let windowed = try window(image, frame: frame, path: input.path)
+            let windowed = try reader.window(image, frame: frame, path: input.path)
             let stem = multi ? input.outputStem + ".f" + Converter.pad(frame) : input.outputStem
             let relative = stem + "." + options.format.fileExtension
             let target = options.outputDirectory + "/" + relative
@@ -240,21 +241,11 @@ public final class Converter: @unchecked Sendable {
                 ("adapter", .object([("normalize", .string("none")), ("channels", .int(1))])),
                 ("configurationHash", .string(configurationHash)),
             ]).serialized())
+            reader.recycle(windowed)
         }
         // Lines are written after every output of the input exists: a listed source is complete.
         for line in lines { append(line, to: manifest) }
         return .converted(frames: frames.count)
-    }
-
-    private func window(_ image: InputImage, frame: Int, path: String) throws -> WindowedFrame {
-        switch image {
-        case .dicom(let file):
-            return try Windowing.apply(try file.readFrame(frame), attributes: file.attributes, frameIndex: frame,
-                                       options: options.windowing, path: path)
-        case .tiff(let file):
-            return try Windowing.apply(tiff: try file.readFrame(frame), page: file.pages[frame],
-                                       options: options.windowing, path: path)
-        }
     }
 
     private func record(failure error: MammoPrepError, source: String) {

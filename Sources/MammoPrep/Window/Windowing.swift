@@ -119,16 +119,75 @@ public enum Windowing {
     /// frame: exact per value and independent of image size.
     public static func apply(_ frame: StoredFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
                              options: WindowingOptions = WindowingOptions(), path: String = "") throws -> WindowedFrame {
-        let plan = try plan(for: frame, attributes: attributes, frameIndex: frameIndex, options: options, path: path)
         let range = frame.representableRange
-        var table = [Float](repeating: 0, count: 65536)
-        for value in range.lowerBound...range.upperBound {
-            table[Int(UInt16(truncatingIfNeeded: value))] = Float(plan.value(value))
+        let plan = try plan(range: range, present: { Presence(canonical: frame.words) }, attributes: attributes,
+                            frameIndex: frameIndex, options: options, path: path)
+        let table = plan.table(range: range)
+        return WindowedFrame(rows: frame.rows, columns: frame.columns, pixels: map(frame.words, through: table),
+                             decision: plan.decision)
+    }
+
+    /// Windows one frame straight from its allocated words: the table is indexed by the raw word
+    /// (masking and sign extension folded in), so the frame is read once. Equal, value for value,
+    /// to `apply(raw.canonical(), …)`.
+    public static func apply(raw frame: RawFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
+                             options: WindowingOptions = WindowingOptions(), path: String = "") throws -> WindowedFrame {
+        var storage: [Float] = []
+        return try apply(raw: frame, attributes: attributes, frameIndex: frameIndex, options: options, path: path,
+                         reusing: &storage)
+    }
+
+    /// `apply(raw:…)` writing the pixels into `storage`'s buffer when it is uniquely owned (taken;
+    /// `storage` is left empty). See `DICOMFile.readRawFrame(_:reusing:)`.
+    public static func apply(raw frame: RawFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
+                             options: WindowingOptions = WindowingOptions(), path: String = "",
+                             reusing storage: inout [Float]) throws -> WindowedFrame {
+        let layout = frame.layout
+        let range = StoredValueLayout.range(bitsStored: layout.bitsStored, isSigned: layout.isSigned)
+        let plan = try plan(range: range, present: { Presence(raw: frame.words, layout: layout) },
+                            attributes: attributes, frameIndex: frameIndex, options: options, path: path)
+        let byValue = plan.table(range: range)
+        let byRaw = [Float](unsafeUninitializedCapacity: 65536) { buffer, initialized in
+            for raw in 0..<65536 { buffer[raw] = byValue[Int(layout.canonicalWord(UInt16(raw)))] }
+            initialized = 65536
         }
-        let pixels = table.withUnsafeBufferPointer { lut in
-            frame.words.map { lut[Int($0)] }
-        }
+        var pixels = Scratch.take(&storage, count: frame.words.count, zero: 0)
+        map(frame.words, through: byRaw, into: &pixels)
         return WindowedFrame(rows: frame.rows, columns: frame.columns, pixels: pixels, decision: plan.decision)
+    }
+
+    /// `table[word]` for every word, in one pass that writes the result once.
+    static func map(_ words: [UInt16], through table: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: words.count)
+        map(words, through: table, into: &out)
+        return out
+    }
+
+    static func map(_ words: [UInt16], through table: [Float], into out: inout [Float]) {
+        precondition(table.count == 65536 && out.count == words.count)
+        out.withUnsafeMutableBufferPointer { out in
+            words.withUnsafeBufferPointer { input in
+                table.withUnsafeBufferPointer { lut in
+                    for i in 0..<input.count { out[i] = lut[Int(input[i])] }
+                }
+            }
+        }
+    }
+
+    /// Which stored values occur in a frame (for the no-VOI `minmax` rule), by canonical word.
+    struct Presence {
+        var present: [Bool]
+        init(canonical words: [UInt16]) {
+            present = [Bool](repeating: false, count: 65536)
+            for word in words { present[Int(word)] = true }
+        }
+        init(raw words: [UInt16], layout: StoredValueLayout) {
+            var seen = [Bool](repeating: false, count: 65536)
+            for word in words { seen[Int(word)] = true }
+            present = [Bool](repeating: false, count: 65536)
+            for raw in 0..<65536 where seen[raw] { present[Int(layout.canonicalWord(UInt16(raw)))] = true }
+        }
+        func contains(_ value: Int32) -> Bool { present[Int(UInt16(truncatingIfNeeded: value))] }
     }
 
     /// The resolved transform for one frame: `value(storedValue)` in [0, 1].
@@ -143,13 +202,28 @@ public enum Windowing {
             let v = voi(modality(stored))
             return inverted ? 1 - v : v
         }
+
+        /// `Float(value(v))` for every v in `range`, indexed by canonical word (65,536 entries).
+        public func table(range: ClosedRange<Int32>) -> [Float] {
+            var table = [Float](repeating: 0, count: 65536)
+            for value in range.lowerBound...range.upperBound {
+                table[Int(UInt16(truncatingIfNeeded: value))] = Float(self.value(value))
+            }
+            return table
+        }
     }
 
     public static func plan(for frame: StoredFrame, attributes a: DICOMAttributes, frameIndex: Int,
                             options: WindowingOptions, path: String) throws -> Plan {
+        try plan(range: frame.representableRange, present: { Presence(canonical: frame.words) }, attributes: a,
+                 frameIndex: frameIndex, options: options, path: path)
+    }
+
+    /// `present` is asked only by the no-VOI `minmax` rule, which needs the values that occur.
+    static func plan(range stored: ClosedRange<Int32>, present: () -> Presence, attributes a: DICOMAttributes,
+                     frameIndex: Int, options: WindowingOptions, path: String) throws -> Plan {
         var d = WindowingDecision()
         let t = a.transforms(forFrame: frameIndex)
-        let stored = frame.representableRange
 
         // Modality LUT (C.11.1): the LUT Sequence wins over rescale (both libraries).
         var modality: (Int32) -> Double = { Double($0) }
@@ -269,10 +343,9 @@ public enum Windowing {
             var low = outputRange.0, high = outputRange.1
             if options.noVOI == .minmax {
                 // The frame's own extremes, over the modality outputs of the values present.
-                var present = [Bool](repeating: false, count: 65536)
-                for word in frame.words { present[Int(word)] = true }
+                let present = present()
                 var lo = Double.infinity, hi = -Double.infinity
-                for value in stored.lowerBound...stored.upperBound where present[Int(UInt16(truncatingIfNeeded: value))] {
+                for value in stored.lowerBound...stored.upperBound where present.contains(value) {
                     let m = modality(value)
                     lo = Swift.min(lo, m)
                     hi = Swift.max(hi, m)
