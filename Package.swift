@@ -20,7 +20,9 @@ let package = Package(
         /// The library: stages as folders (Ingest/, Window/, Stats/, Adapt/, Export/, Pipeline/).
         .target(
             name: "MammoPrep",
-            dependencies: ["CDCMTKShim", "CTIFF", "CPNG"]
+            dependencies: ["CDCMTKShim", "CTIFF", "CPNG"],
+            // The model presets, compiled into the binary (no bundle lookup at run time).
+            resources: [.embedInCode("Adapt/model-presets.json")]
         ),
         /// Commands and option groups; a library so that tests can drive it.
         .target(

@@ -11,3 +11,5 @@ test -x "$bin"
 # Re-running resumes: finished outputs are kept.
 "$bin" convert Fixtures/dicom Fixtures/tiff --out out/fixtures
 echo "outputs, manifest.jsonl and failures.jsonl are in out/fixtures/"
+# The cohort's pooled mean/std over the same windowed pixels (what --normalize custom will use).
+"$bin" stats Fixtures/dicom Fixtures/tiff --out out/fixtures-stats.json

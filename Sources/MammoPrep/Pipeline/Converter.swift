@@ -13,14 +13,26 @@ public struct ConvertOptions: Sendable {
         case png8
         /// 32-bit float grayscale TIFF.
         case tiff
+        /// One (N, C, H, W) float32 .npy for the whole run plus an index (needs a fixed size).
+        case npyStack = "npy-stack"
+        /// One safetensors file per image: tensor "image", F32 (C, H, W), metadata with the source.
+        case safetensors
 
         public var fileExtension: String {
-            switch self { case .npy: return "npy"; case .png16, .png8: return "png"; case .tiff: return "tiff" }
+            switch self {
+            case .npy, .npyStack: return "npy"
+            case .png16, .png8: return "png"
+            case .tiff: return "tiff"
+            case .safetensors: return "safetensors"
+            }
         }
 
         var dtype: String {
-            switch self { case .npy, .tiff: return "float32"; case .png16: return "uint16"; case .png8: return "uint8" }
+            switch self { case .npy, .tiff, .npyStack, .safetensors: return "float32"; case .png16: return "uint16"; case .png8: return "uint8" }
         }
+
+        /// PNG and TIFF hold the 0…1 image after geometry, before normalization (for viewing).
+        var storesTensor: Bool { self == .npy || self == .npyStack || self == .safetensors }
     }
 
     public var outputDirectory: String
@@ -33,11 +45,18 @@ public struct ConvertOptions: Sendable {
     public var jobs: Int
     /// Allow a different configuration into a non-empty output folder (outputs are replaced).
     public var overwrite: Bool
+    /// Geometry and normalization (design.md §4).
+    public var adapter: AdapterOptions
+    /// File name (without extension) of the `npy-stack` output and its index.
+    public var stackName: String
 
     public init(outputDirectory: String, format: Format = .npy, frame: Int? = nil,
                 windowing: WindowingOptions = WindowingOptions(), limits: ReadLimits = .standard,
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, overwrite: Bool = false) {
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, overwrite: Bool = false,
+                adapter: AdapterOptions = AdapterOptions(), stackName: String = "stack") {
         self.outputDirectory = outputDirectory
+        self.adapter = adapter
+        self.stackName = stackName
         self.format = format
         self.frame = frame
         self.windowing = windowing
@@ -59,7 +78,38 @@ public struct ConvertOptions: Sendable {
             ("voiFunction", JSONValue(w.functionOverride?.rawValue)),
             ("noVOI", .string(w.noVOI.rawValue)), ("invert", .string(w.invert.rawValue)),
             ("clip", .bool(w.clip)),
-            ("normalize", .string("none")), ("channels", .int(1)),
+            ("adapter", adapter.json),
+        ])
+    }
+
+    /// The pixel pipeline in stats.json's terms (windowing, frame, geometry, tool), to check that a
+    /// `--stats` file was computed on the pixels this configuration normalizes.
+    public func pixelPipeline(toolVersion: String) -> JSONValue {
+        PixelPipeline.json(windowing: windowing, frame: frame, geometry: adapter.geometry, mask: nil, toolVersion: toolVersion)
+    }
+
+    /// preprocess.json: the complete specification, and the mean/std lists for torchvision's
+    /// `Normalize` that reproduce the normalization from the 0…1 image.
+    public func preprocessSpecification(toolVersion: String) -> JSONValue {
+        let n = adapter.normalization
+        return .object([
+            ("tool", .string("mammo-prep \(toolVersion)")),
+            ("input", .string("windowed image in [0, 1] (docs/pipeline.md), then geometry, then normalization")),
+            ("windowing", .object([
+                ("voiSource", .string(windowing.voiSource.rawValue)), ("windowIndex", .int(windowing.windowIndex)),
+                ("window", windowing.explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
+                ("voiFunction", JSONValue(windowing.functionOverride?.rawValue)),
+                ("noVOI", .string(windowing.noVOI.rawValue)), ("invert", .string(windowing.invert.rawValue)),
+                ("clip", .bool(windowing.clip)), ("frame", JSONValue(frame)),
+            ])),
+            ("geometry", adapter.geometry.json),
+            ("normalization", n.json),
+            ("model", adapter.preset?.json ?? .null),
+            ("modelInput", JSONValue(adapter.modelInput?.rawValue)),
+            ("stats", JSONValue(adapter.statsSource)),
+            ("format", .string(format.rawValue)),
+            ("outputShape", adapter.geometry.size.map { .array([.int(format.storesTensor ? n.channels : 1), .int($0.rows), .int($0.columns)]) } ?? .null),
+            ("normalize", .object([("mean", .array(n.mean.map(JSONValue.double))), ("std", .array(n.std.map(JSONValue.double)))])),
         ])
     }
 }
@@ -89,6 +139,7 @@ public final class Converter: @unchecked Sendable {
     public let options: ConvertOptions
     public let configuration: JSONValue
     public let configurationHash: String
+    public let toolVersion: String
     private let lock = NSLock()
     private var summary = ConvertSummary()
     private var done: Set<String> = []
@@ -98,8 +149,16 @@ public final class Converter: @unchecked Sendable {
     private var cursor = 0
     private var manifest: Int32 = -1
     private var failures: Int32 = -1
+    /// `npy-stack`: the stack, the row of each input path, and each row's manifest lines.
+    private var stack: NPYStack?
+    private var stackRows: [String: Int] = [:]
+    private var stackLines: [Int: [String]] = [:]
+    private var stackSources: [Int: String] = [:]
+    /// Set when publishing the stack failed (the run's outputs are then incomplete).
+    public private(set) var stackError: MammoPrepError?
 
     public init(options: ConvertOptions, toolVersion: String) {
+        self.toolVersion = toolVersion
         self.options = options
         self.configuration = options.configuration(toolVersion: toolVersion)
         self.configurationHash = Converter.fnv1a(configuration.serialized())
@@ -141,8 +200,13 @@ public final class Converter: @unchecked Sendable {
             try AtomicFile.write(to: configPath) { try $0.write(expected) }
         }
         AtomicFile.removeStaleTemporaries(in: dir)
-        done = Converter.completedSources(manifestPath: dir + "/manifest.jsonl", directory: dir, hash: configurationHash,
-                                          singleFrame: options.frame != nil)
+        // npy-stack is rebuilt on every run (its rows are not separate files).
+        done = options.format == .npyStack ? [] : Converter.completedSources(
+            manifestPath: dir + "/manifest.jsonl", directory: dir, hash: configurationHash, singleFrame: options.frame != nil)
+        let preprocess = options.preprocessSpecification(toolVersion: toolVersion).serialized() + "\n"
+        if (try? String(contentsOfFile: dir + "/preprocess.json", encoding: .utf8)) != preprocess {
+            try AtomicFile.write(to: dir + "/preprocess.json") { try $0.write(preprocess) }
+        }
         manifest = open(dir + "/manifest.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         failures = open(dir + "/failures.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard manifest >= 0, failures >= 0 else {
@@ -168,11 +232,12 @@ public final class Converter: @unchecked Sendable {
                     return cursor
                 }
                 guard let index else { return }
-                process(inputs[index], reader: reader)
+                process(inputs[index], reader: reader, row: stackRows[inputs[index].path])
                 let snapshot = lock.withLock { summary }
                 progress(snapshot)
             }
         }
+        if stack != nil { finishStack() }
         return lock.withLock {
             summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             return summary
@@ -181,10 +246,10 @@ public final class Converter: @unchecked Sendable {
 
     private enum Outcome { case converted(frames: Int), done, notImage, failed }
 
-    private func process(_ input: InputFile, reader: FrameReader) {
+    private func process(_ input: InputFile, reader: FrameReader, row: Int?) {
         let outcome: Outcome
         do {
-            outcome = try convert(input, reader: reader)
+            outcome = try convert(input, reader: reader, row: row)
         } catch let error as MammoPrepError {
             record(failure: error, source: input.path)
             outcome = .failed
@@ -202,7 +267,7 @@ public final class Converter: @unchecked Sendable {
         }
     }
 
-    private func convert(_ input: InputFile, reader: FrameReader) throws -> Outcome {
+    private func convert(_ input: InputFile, reader: FrameReader, row: Int?) throws -> Outcome {
         if lock.withLock({ done.contains(input.path) }) { return .done }
         guard try ImageFormat.detect(path: input.path) != nil else { return .notImage }
         let image = try InputImage.open(path: input.path, limits: options.limits)
@@ -216,36 +281,124 @@ public final class Converter: @unchecked Sendable {
         } else {
             frames = Array(0..<image.frameCount)
         }
+        if options.format == .npyStack && frames.count != 1 {
+            throw MammoPrepError(path: input.path, stage: .read, code: .invalidAttribute,
+                                 detail: "--format npy-stack takes one frame per input and this one has \(frames.count); choose one with --frame")
+        }
         let multi = options.frame == nil && image.frameCount > 1
+        var laterality: String?
+        if case .dicom(let file) = image { laterality = file.attributes.imageLaterality }
         var lines: [String] = []
         for frame in frames {
             let windowed = try reader.window(image, frame: frame, path: input.path)
-            let stem = multi ? input.outputStem + ".f" + Converter.pad(frame) : input.outputStem
-            let relative = stem + "." + options.format.fileExtension
-            let target = options.outputDirectory + "/" + relative
-            let folder = (target as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            switch options.format {
-            case .npy: try NPYWriter.write(windowed.pixels, shape: [1, windowed.rows, windowed.columns], to: target)
-            case .png16: try PNGWriter.write(windowed.pixels, rows: windowed.rows, columns: windowed.columns, bitDepth: 16, to: target)
-            case .png8: try PNGWriter.write(windowed.pixels, rows: windowed.rows, columns: windowed.columns, bitDepth: 8, to: target)
-            case .tiff: try TIFFWriter.write(windowed.pixels, rows: windowed.rows, columns: windowed.columns, to: target)
+            let adapted = Adapter.adapt(windowed, laterality: laterality, options: options.adapter) {
+                ForegroundMask.compute(pixels: windowed.pixels, rows: windowed.rows, columns: windowed.columns,
+                                       padding: reader.paddingMask(of: image))
             }
-            lines.append(JSONValue.object([
+            let stem = multi ? input.outputStem + ".f" + Converter.pad(frame) : input.outputStem
+            let relative = options.format == .npyStack ? options.stackName + ".npy" : stem + "." + options.format.fileExtension
+            let target = options.outputDirectory + "/" + relative
+            let channels = options.format.storesTensor ? adapted.channels : 1
+            let shape = [channels, adapted.rows, adapted.columns]
+            if options.format != .npyStack {
+                let folder = (target as NSString).deletingLastPathComponent
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            switch options.format {
+            case .npy: try NPYWriter.write(adapted.tensor, shape: shape, to: target)
+            case .npyStack:
+                guard let stack, let row else { preconditionFailure("npy-stack without a stack") }
+                guard shape == stack.rowShape else {
+                    throw MammoPrepError(path: input.path, stage: .write, code: .internalError,
+                                         detail: "adapted shape \(shape) differs from the stack's \(stack.rowShape)")
+                }
+                try stack.write(row: row, adapted.tensor)
+            case .safetensors:
+                try SafetensorsWriter.write(adapted.tensor, shape: shape, metadata: [
+                    ("source", input.path), ("frame", String(frame)), ("tool", "mammo-prep"),
+                    ("configurationHash", configurationHash),
+                    ("normalization", options.adapter.normalization.json.serialized()),
+                    ("geometry", adapted.geometry.json.serialized()),
+                ], to: target)
+            case .png16: try PNGWriter.write(adapted.plane, rows: adapted.rows, columns: adapted.columns, bitDepth: 16, to: target)
+            case .png8: try PNGWriter.write(adapted.plane, rows: adapted.rows, columns: adapted.columns, bitDepth: 8, to: target)
+            case .tiff: try TIFFWriter.write(adapted.plane, rows: adapted.rows, columns: adapted.columns, to: target)
+            }
+            var pairs: [(String, JSONValue)] = [
                 ("source", .string(input.path)), ("output", .string(relative)), ("frame", .int(frame)),
                 ("frames", .int(image.frameCount)),
-                ("rows", .int(windowed.rows)), ("columns", .int(windowed.columns)),
-                ("shape", .array([.int(1), .int(windowed.rows), .int(windowed.columns)])),
+                ("rows", .int(adapted.rows)), ("columns", .int(adapted.columns)),
+                ("shape", .array(shape.map(JSONValue.int))),
                 ("dtype", .string(options.format.dtype)), ("format", .string(image.format.rawValue)),
                 ("windowing", windowed.decision.json),
-                ("adapter", .object([("normalize", .string("none")), ("channels", .int(1))])),
+                ("geometry", adapted.geometry.json),
+                ("adapter", .object([("normalize", .string(options.adapter.normalization.kind.rawValue)),
+                                     ("channels", .int(channels)),
+                                     ("mean", .array(options.adapter.normalization.mean.map(JSONValue.double))),
+                                     ("std", .array(options.adapter.normalization.std.map(JSONValue.double))),
+                                     ("model", options.adapter.preset.map { .string($0.tag) } ?? .null)])),
                 ("configurationHash", .string(configurationHash)),
-            ]).serialized())
+            ]
+            if let row { pairs.insert(("row", .int(row)), at: 2) }
+            lines.append(JSONValue.object(pairs).serialized())
             reader.recycle(windowed)
         }
-        // Lines are written after every output of the input exists: a listed source is complete.
-        for line in lines { append(line, to: manifest) }
+        if let row {
+            // Stack rows move when failed rows are dropped: lines are written by `finishStack`.
+            lock.withLock { stackLines[row] = lines }
+        } else {
+            // Lines are written after every output of the input exists: a listed source is complete.
+            for line in lines { append(line, to: manifest) }
+        }
         return .converted(frames: frames.count)
+    }
+
+    /// `npy-stack`: one row per DICOM/TIFF input (in input order; other files are skipped), in a
+    /// file of (N, C, H, W) created now at full size. Call after `prepare()`, before `run`.
+    public func prepareStack(for inputs: [InputFile]) throws {
+        guard options.format == .npyStack else { return }
+        guard let size = options.adapter.geometry.size else {
+            throw MammoPrepError(path: options.outputDirectory, stage: .write, code: .configurationMismatch,
+                                 detail: "--format npy-stack needs a fixed --size (or --model)")
+        }
+        var row = 0
+        for input in inputs where (try? ImageFormat.detect(path: input.path)) != nil {
+            stackRows[input.path] = row
+            stackSources[row] = input.path
+            row += 1
+        }
+        stack = try NPYStack(path: options.outputDirectory + "/" + options.stackName + ".npy", rows: row,
+                             rowShape: [options.adapter.channels, size.rows, size.columns])
+    }
+
+    /// Drops failed rows, publishes the stack, then writes the manifest lines (with final rows) and
+    /// the index `STACK.index.csv` (row, source, frame).
+    private func finishStack() {
+        guard let stack else { return }
+        do {
+            let mapping = try stack.finish()
+            var index = "row,source,frame\n"
+            for (old, new) in mapping.enumerated() {
+                guard let new, let lines = stackLines[old] else { continue }
+                for line in lines {
+                    // Rewrite the provisional row number.
+                    let fixed = line.replacingOccurrences(of: "\"row\": \(old),", with: "\"row\": \(new),")
+                    append(fixed, to: manifest)
+                }
+                let source = stackSources[old] ?? ""
+                let quoted = source.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                    ? "\"" + source.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : source
+                index += "\(new),\(quoted),\(options.frame ?? 0)\n"
+            }
+            try AtomicFile.write(to: options.outputDirectory + "/" + options.stackName + ".index.csv") { try $0.write(index) }
+        } catch let error as MammoPrepError {
+            stack.abandon()
+            stackError = error
+        } catch {
+            stack.abandon()
+            stackError = MammoPrepError(path: stack.path, stage: .write, code: .io, detail: "\(error)")
+        }
+        self.stack = nil
     }
 
     private func record(failure error: MammoPrepError, source: String) {

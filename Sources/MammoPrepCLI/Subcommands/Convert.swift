@@ -32,7 +32,7 @@ extension MammoPrepCommand {
         @Option(help: "Output folder (created if needed).")
         var out: String
 
-        @Option(help: "Output format: npy (NumPy 1.0, <f4, C order, (1, H, W)), png16 / png8 (the 0…1 image for viewing, round(v·(2^n−1))), tiff (float32).")
+        @Option(help: "Output format: npy (NumPy 1.0, <f4, C order, (C, H, W)), npy-stack (one (N, C, H, W) .npy + index; needs a fixed size), safetensors (one file per image), png16 / png8 (the 0…1 image after geometry, for viewing, round(v·(2^n−1))), tiff (float32).")
         var format: ConvertOptions.Format = .npy
 
         @Option(help: "Convert only this 0-based frame of multi-frame inputs (default: every frame, as NAME.fNNNN).")
@@ -40,6 +40,12 @@ extension MammoPrepCommand {
 
         @OptionGroup(title: "Windowing")
         var window: WindowOptions
+
+        @OptionGroup(title: "Geometry and model preset")
+        var geometry: GeometryArguments
+
+        @OptionGroup(title: "Normalization")
+        var normalization: NormalizationArguments
 
         @Option(name: [.short, .customLong("jobs")], help: "Images converted in parallel (default: all cores).")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -59,17 +65,65 @@ extension MammoPrepCommand {
         func validate() throws {
             guard jobs >= 1 else { throw ValidationError("'--jobs' must be at least 1.") }
             if let frame, frame < 0 { throw ValidationError("'--frame' must be 0 or more.") }
+            if format == .npyStack && geometry.size == nil && geometry.model == nil {
+                throw ValidationError("'--format npy-stack' needs a fixed size: give '--size' or '--model'.")
+            }
+            if let preset = geometry.preset, let channels = normalization.channels, channels != preset.channels,
+               normalization.normalize != .custom && normalization.normalize != Normalization.Kind.none {
+                throw ValidationError("'--model \(preset.name)' takes \(preset.channels) channels; '--channels \(channels)' contradicts it.")
+            }
+        }
+
+        /// Resolves the adapter: preset defaults, then explicit options; reads and checks --stats.
+        func adapterOptions(windowing: WindowingOptions) throws -> AdapterOptions {
+            let preset = geometry.preset
+            let geometryOptions = geometry.geometry
+            let kind = normalization.normalize ?? (preset != nil ? .model : Normalization.Kind.none)
+            let defaultChannels = kind == .imagenet ? 3 : (preset?.channels ?? 1)
+            let channels = normalization.channels ?? defaultChannels
+            let n: Normalization
+            var statsSource: String?
+            switch kind {
+            case .none: n = .none(channels: channels)
+            case .imagenet: n = .imagenet
+            case .model: n = Normalization(kind: .model, mean: preset!.mean, std: preset!.std)
+            case .custom:
+                let path = normalization.stats!
+                let report = try StatsReport.read(path: path)
+                guard report.statistics.count > 0, report.standardDeviation > 0 else {
+                    throw MammoPrepError(path: path, stage: .read, code: .invalidAttribute,
+                                         detail: "no pixels or a zero std: cannot normalize with it")
+                }
+                let mine = ConvertOptions(outputDirectory: out, frame: frame, windowing: windowing,
+                                          adapter: AdapterOptions(geometry: geometryOptions))
+                    .pixelPipeline(toolVersion: MammoPrepVersion.string)
+                let differences = PixelPipeline.differences(report.pipeline, mine, ignoring: ["mask"])
+                if !differences.isEmpty && !normalization.forceStats {
+                    throw MammoPrepError(path: path, stage: .read, code: .configurationMismatch,
+                                         detail: "computed with other options than this command (stats vs convert): "
+                                             + differences.joined(separator: "; ") + "; use --force-stats to use it anyway")
+                }
+                n = .custom(mean: report.mean, std: report.standardDeviation, channels: channels)
+                statsSource = path
+            }
+            return AdapterOptions(geometry: geometryOptions, normalization: n, preset: preset,
+                                  modelInput: preset == nil ? nil : geometry.modelInput, statsSource: statsSource)
         }
 
         func run() throws {
-            let options = ConvertOptions(outputDirectory: out, format: format, frame: frame, windowing: window.options,
-                                         limits: limits.limits, jobs: jobs, overwrite: overwrite)
-            let converter = Converter(options: options, toolVersion: MammoPrepVersion.string)
+            let converter: Converter
             var inputs: [InputFile]
             do {
+                let adapter = try adapterOptions(windowing: window.options)
+                let stackName = shard.map { "stack.shard-\($0.shard.index)-of-\($0.shard.count)" } ?? "stack"
+                let options = ConvertOptions(outputDirectory: out, format: format, frame: frame, windowing: window.options,
+                                             limits: limits.limits, jobs: jobs, overwrite: overwrite, adapter: adapter,
+                                             stackName: stackName)
+                converter = Converter(options: options, toolVersion: MammoPrepVersion.string)
                 inputs = try InputDiscovery.collect(self.inputs)
                 if let shard { inputs = shard.shard.select(inputs) }
                 try converter.prepare()
+                try converter.prepareStack(for: inputs)
             } catch let error as MammoPrepError {
                 Console.error(error.description)
                 throw ExitCode(2)
@@ -78,6 +132,10 @@ extension MammoPrepCommand {
             converter.onFailure = { error in bar.interrupt { Console.error(error.description) } }
             let summary = converter.run(inputs) { bar.update($0) }
             bar.finish()
+            if let error = converter.stackError {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
             if !quiet {
                 let rate = summary.seconds > 0 ? Double(summary.converted) / summary.seconds : 0
                 print("converted \(summary.converted), skipped \(summary.skippedDone + summary.skippedNotImage) "

@@ -17,18 +17,27 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func update(_ s: ConvertSummary) {
+        update(finished: s.finished, total: s.total,
+               counts: "ok \(s.converted)  skipped \(s.skippedDone + s.skippedNotImage)  failed \(s.failed)")
+    }
+
+    func update(_ s: StatsProgress) {
+        update(finished: s.finished, total: s.total, counts: "used \(s.used)  skipped \(s.skipped)  failed \(s.failed)")
+    }
+
+    func update(finished: Int, total: Int, counts: @autoclosure () -> String) {
         guard enabled else { return }
         lock.withLock {
             let now = Date()
-            guard s.finished == s.total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+            guard finished == total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
             lastDraw = now
             let width = 30
-            let fraction = s.total == 0 ? 1 : Double(s.finished) / Double(s.total)
+            let fraction = total == 0 ? 1 : Double(finished) / Double(total)
             let filled = Int(fraction * Double(width))
             let elapsed = now.timeIntervalSince(start)
-            let eta = s.finished == 0 ? "--" : Self.clock(elapsed / Double(s.finished) * Double(s.total - s.finished))
+            let eta = finished == 0 ? "--" : Self.clock(elapsed / Double(finished) * Double(total - finished))
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            Console.raw("\r[\(bar)] \(s.finished)/\(s.total)  ok \(s.converted)  skipped \(s.skippedDone + s.skippedNotImage)  failed \(s.failed)  eta \(eta) ")
+            Console.raw("\r[\(bar)] \(finished)/\(total)  \(counts())  eta \(eta) ")
         }
     }
 

@@ -1,0 +1,69 @@
+/// The Adapt stage (design.md §1, §4): windowed frame → geometry → normalization → (C, H, W).
+/// It never reads DICOM: the caller passes the frame, the laterality and, when the geometry needs
+/// it, the foreground mask.
+public struct AdapterOptions: Sendable, Equatable {
+    public var geometry: GeometryOptions
+    public var normalization: Normalization
+    /// The preset that set size, interpolation, channels and mean/std (recorded only).
+    public var preset: ModelPreset?
+    public var modelInput: ModelPreset.Input?
+    /// stats.json the custom normalization came from (recorded only).
+    public var statsSource: String?
+
+    public init(geometry: GeometryOptions = GeometryOptions(), normalization: Normalization = .none(channels: 1),
+                preset: ModelPreset? = nil, modelInput: ModelPreset.Input? = nil, statsSource: String? = nil) {
+        self.geometry = geometry
+        self.normalization = normalization
+        self.preset = preset
+        self.modelInput = modelInput
+        self.statsSource = statsSource
+    }
+
+    public var channels: Int { normalization.channels }
+    public var isIdentity: Bool { geometry.isIdentity && normalization.kind == .none && normalization.channels == 1 }
+
+    /// The adapter part of the configuration (hashed with the rest; preprocess.json).
+    public var json: JSONValue {
+        .object([
+            ("geometry", geometry.json),
+            ("normalization", normalization.json),
+            ("model", preset.map { .string($0.tag) } ?? .null),
+            ("modelInput", JSONValue(modelInput?.rawValue)),
+            ("stats", JSONValue(statsSource)),
+        ])
+    }
+}
+
+/// One adapted frame.
+public struct AdaptedFrame: Sendable {
+    public let rows: Int
+    public let columns: Int
+    public let channels: Int
+    /// (C, H, W), normalized.
+    public var tensor: [Float]
+    /// The single-channel 0…1 image after geometry, before normalization (PNG/TIFF outputs).
+    public var plane: [Float]
+    public let geometry: GeometryRecord
+}
+
+public enum Adapter {
+    /// Geometry then normalization. `mask` is computed lazily, only when the geometry needs it.
+    public static func adapt(_ frame: WindowedFrame, laterality: String?, options: AdapterOptions,
+                             mask: () -> ForegroundMask) -> AdaptedFrame {
+        let (plane, record): ([Float], GeometryRecord)
+        if options.geometry.isIdentity {
+            (plane, record) = (frame.pixels, GeometryRecord(
+                sourceRows: frame.rows, sourceColumns: frame.columns, crop: (0, 0, frame.rows, frame.columns),
+                flipped: false, chestWall: .none, chestWallSource: "not needed", resized: (frame.rows, frame.columns),
+                scale: (1, 1), offset: (0, 0), output: (frame.rows, frame.columns)))
+        } else {
+            let needs = Geometry.needsMask(options.geometry, laterality: laterality)
+            (plane, record) = Geometry.apply(frame.pixels, rows: frame.rows, columns: frame.columns,
+                                             options: options.geometry, laterality: laterality,
+                                             mask: needs ? mask() : nil)
+        }
+        let tensor = options.normalization.kind == .none && options.channels == 1 ? plane : options.normalization.apply(plane)
+        return AdaptedFrame(rows: record.output.rows, columns: record.output.columns, channels: options.channels,
+                            tensor: tensor, plane: plane, geometry: record)
+    }
+}

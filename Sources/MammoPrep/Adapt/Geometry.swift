@@ -1,0 +1,240 @@
+import Foundation
+
+/// Geometry of the adapter (design.md §2, §4): optional breast crop, optional flip, then a fit to
+/// a fixed size. Every decision is recorded (`GeometryRecord`) so that boxes and masks drawn on an
+/// output can be mapped back to the source pixels.
+public struct GeometryOptions: Sendable, Equatable {
+    public enum Fit: String, Sendable, CaseIterable {
+        /// Aspect-preserving resize into the size, padded with the background value (0 in the
+        /// windowed image); the image touches the chest-wall side and is centred on the other axis.
+        case pad
+        /// Resize to the size, aspect ratio not kept.
+        case stretch
+        /// timm's eval transform: resize the shorter side to ⌊size / crop_pct⌋ (or, for a
+        /// non-square size, each side to ⌊side / crop_pct⌋), then centre-crop to the size.
+        case crop
+    }
+
+    public enum Side: String, Sendable, CaseIterable {
+        case left, right, none
+    }
+
+    /// Output size (rows, columns); nil keeps the source size (no resize).
+    public var size: (rows: Int, columns: Int)?
+    public var fit: Fit
+    public var interpolation: Interpolation
+    /// Only for `.crop`.
+    public var cropPct: Double
+    /// Crop to the foreground mask's bounding box plus `cropMargin` pixels on every side.
+    public var cropBreast: Bool
+    public var cropMargin: Int
+    /// Flip horizontally so that the chest wall is on this side.
+    public var flipTo: Side
+
+    public init(size: (rows: Int, columns: Int)? = nil, fit: Fit = .pad, interpolation: Interpolation = .bicubic,
+                cropPct: Double = 0.875, cropBreast: Bool = false, cropMargin: Int = 32, flipTo: Side = .none) {
+        self.size = size
+        self.fit = fit
+        self.interpolation = interpolation
+        self.cropPct = cropPct
+        self.cropBreast = cropBreast
+        self.cropMargin = cropMargin
+        self.flipTo = flipTo
+    }
+
+    public static func == (a: GeometryOptions, b: GeometryOptions) -> Bool {
+        a.size?.rows == b.size?.rows && a.size?.columns == b.size?.columns && a.fit == b.fit
+            && a.interpolation == b.interpolation && a.cropPct == b.cropPct && a.cropBreast == b.cropBreast
+            && a.cropMargin == b.cropMargin && a.flipTo == b.flipTo
+    }
+
+    /// True when the options change nothing (no crop, no flip, no size).
+    public var isIdentity: Bool { size == nil && !cropBreast && flipTo == .none }
+
+    public var json: JSONValue {
+        .object([
+            ("size", size.map { .array([.int($0.rows), .int($0.columns)]) } ?? .null),
+            ("fit", .string(fit.rawValue)), ("interpolation", .string(interpolation.rawValue)),
+            ("cropPct", fit == .crop ? .double(cropPct) : .null),
+            ("cropBreast", .bool(cropBreast)), ("cropMargin", cropBreast ? .int(cropMargin) : .null),
+            ("flipTo", .string(flipTo.rawValue)),
+        ])
+    }
+}
+
+/// What the geometry did to one frame, in the order applied: crop (source pixels), flip, resize,
+/// then pad or crop of the resized image. Source (r, c) → output:
+///   r1 = r − crop.top, c1 = c − crop.left;  if flipped: c1 = cropWidth − 1 − c1;
+///   (r2, c2) = ((r1 + 0.5) · scaleRows − 0.5, (c1 + 0.5) · scaleColumns − 0.5);
+///   output = (r2 + offsetRows, c2 + offsetColumns)   (offsets negative for a centre crop).
+public struct GeometryRecord: Sendable, Equatable {
+    public var sourceRows: Int
+    public var sourceColumns: Int
+    /// Inclusive-exclusive crop box in source pixels (the whole frame when not cropping).
+    public var crop: (top: Int, left: Int, bottom: Int, right: Int)
+    public var flipped: Bool
+    /// Where the chest wall was found before any flip, and how.
+    public var chestWall: GeometryOptions.Side
+    public var chestWallSource: String
+    public var resized: (rows: Int, columns: Int)
+    public var scale: (rows: Double, columns: Double)
+    /// Position of the resized image's top-left pixel in the output.
+    public var offset: (rows: Int, columns: Int)
+    public var output: (rows: Int, columns: Int)
+    public var warnings: [String] = []
+
+    public static func == (a: GeometryRecord, b: GeometryRecord) -> Bool {
+        a.json == b.json
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("source", .array([.int(sourceRows), .int(sourceColumns)])),
+            ("crop", .array([.int(crop.top), .int(crop.left), .int(crop.bottom), .int(crop.right)])),
+            ("flipped", .bool(flipped)),
+            ("chestWall", .string(chestWall.rawValue)), ("chestWallSource", .string(chestWallSource)),
+            ("resized", .array([.int(resized.rows), .int(resized.columns)])),
+            ("scale", .array([.double(scale.rows), .double(scale.columns)])),
+            ("offset", .array([.int(offset.rows), .int(offset.columns)])),
+            ("output", .array([.int(output.rows), .int(output.columns)])),
+            ("warnings", .array(warnings.map(JSONValue.string))),
+        ])
+    }
+}
+
+public enum Geometry {
+    /// The chest-wall side of a windowed frame: laterality first ((0020,0062) Image Laterality or
+    /// (0020,0060) Laterality: L → left, R → right, the usual storage of DX/MG images), else the
+    /// side of the foreground mask's centre of mass (tissue is heavier at the chest wall). When
+    /// both exist and disagree, laterality wins and a warning is recorded.
+    static func chestWall(laterality: String?, mask: ForegroundMask?, columns: Int) -> (GeometryOptions.Side, String, String?) {
+        let byMask: GeometryOptions.Side? = mask?.centroid.map { $0.column < Double(columns - 1) / 2 ? .left : .right }
+        let lat = laterality?.trimmingCharacters(in: .whitespaces).uppercased()
+        if lat == "L" || lat == "R" {
+            let side: GeometryOptions.Side = lat == "L" ? .left : .right
+            var warning: String?
+            if let byMask, byMask != side {
+                warning = "laterality \(lat!) puts the chest wall \(side.rawValue), the mask's centre of mass \(byMask.rawValue); laterality used"
+            }
+            return (side, "laterality", warning)
+        }
+        if let byMask { return (byMask, "mask", nil) }
+        return (.left, "default", "no laterality and an empty mask: chest wall assumed left")
+    }
+
+    /// Applies crop, flip and fit to a windowed frame. `mask` is needed for `cropBreast`, for
+    /// `flipTo` without laterality, and for `pad`'s anchor without laterality; callers pass it
+    /// when `needsMask` says so.
+    public static func apply(_ pixels: [Float], rows: Int, columns: Int, options o: GeometryOptions,
+                             laterality: String?, mask: ForegroundMask?) -> ([Float], GeometryRecord) {
+        var image = pixels, h = rows, w = columns
+        var crop = (top: 0, left: 0, bottom: rows, right: columns)
+        var warnings: [String] = []
+        // 1. Crop to the breast.
+        if o.cropBreast {
+            if let box = mask?.box {
+                crop = (top: Swift.max(0, box.top - o.cropMargin), left: Swift.max(0, box.left - o.cropMargin),
+                        bottom: Swift.min(rows, box.bottom + 1 + o.cropMargin), right: Swift.min(columns, box.right + 1 + o.cropMargin))
+                if crop != (0, 0, rows, columns) {
+                    image = cropRows(image, columns: columns, box: crop)
+                    h = crop.bottom - crop.top
+                    w = crop.right - crop.left
+                }
+            } else {
+                warnings.append("--crop-breast: empty foreground mask, frame kept whole")
+            }
+        }
+        // 2. Chest wall and flip.
+        let (side, source, disagreement) = chestWall(laterality: laterality, mask: mask, columns: columns)
+        if let disagreement { warnings.append(disagreement) }
+        var flipped = false
+        var wall = side
+        if o.flipTo != .none && side != o.flipTo {
+            flipHorizontally(&image, rows: h, columns: w)
+            flipped = true
+            wall = o.flipTo
+        }
+        // 3. Fit.
+        guard let size = o.size else {
+            let record = GeometryRecord(sourceRows: rows, sourceColumns: columns, crop: crop, flipped: flipped,
+                                        chestWall: side, chestWallSource: source, resized: (h, w), scale: (1, 1),
+                                        offset: (0, 0), output: (h, w), warnings: warnings)
+            return (image, record)
+        }
+        let resized: (rows: Int, columns: Int)
+        var offset = (rows: 0, columns: 0)
+        switch o.fit {
+        case .stretch:
+            resized = size
+        case .pad:
+            let s = Swift.min(Double(size.rows) / Double(h), Double(size.columns) / Double(w))
+            resized = (Swift.max(1, Swift.min(size.rows, Int((Double(h) * s).rounded()))),
+                       Swift.max(1, Swift.min(size.columns, Int((Double(w) * s).rounded()))))
+            offset.rows = (size.rows - resized.rows) / 2
+            offset.columns = wall == .right ? size.columns - resized.columns : 0
+        case .crop:
+            if size.rows == size.columns {
+                // torchvision Resize(int): shorter side to ⌊size / crop_pct⌋, longer side int(s · long / short).
+                let target = Int((Double(size.rows) / o.cropPct).rounded(.down))
+                if h <= w {
+                    resized = (target, Int(Double(target) * Double(w) / Double(h)))
+                } else {
+                    resized = (Int(Double(target) * Double(h) / Double(w)), target)
+                }
+            } else {
+                resized = (Int((Double(size.rows) / o.cropPct).rounded(.down)), Int((Double(size.columns) / o.cropPct).rounded(.down)))
+            }
+            // torchvision center_crop: top = int(round((h − th) / 2)), Python's round (half to even).
+            offset.rows = -Int((Double(resized.rows - size.rows) / 2).rounded(.toNearestOrEven))
+            offset.columns = -Int((Double(resized.columns - size.columns) / 2).rounded(.toNearestOrEven))
+        }
+        let scaled = Resampler.resize(image, rows: h, columns: w, outRows: resized.rows, outColumns: resized.columns,
+                                      filter: o.interpolation)
+        var out = [Float](repeating: 0, count: size.rows * size.columns)
+        // Place (pad) or cut (crop) the resized image at the offset.
+        for r in 0..<resized.rows {
+            let orow = r + offset.rows
+            guard orow >= 0 && orow < size.rows else { continue }
+            for c in 0..<resized.columns {
+                let ocol = c + offset.columns
+                guard ocol >= 0 && ocol < size.columns else { continue }
+                out[orow * size.columns + ocol] = scaled[r * resized.columns + c]
+            }
+        }
+        let record = GeometryRecord(sourceRows: rows, sourceColumns: columns, crop: crop, flipped: flipped,
+                                    chestWall: side, chestWallSource: source, resized: resized,
+                                    scale: (Double(resized.rows) / Double(h), Double(resized.columns) / Double(w)),
+                                    offset: offset, output: size, warnings: warnings)
+        return (out, record)
+    }
+
+    /// Whether `apply` will look at the foreground mask for these options and this frame.
+    public static func needsMask(_ o: GeometryOptions, laterality: String?) -> Bool {
+        let lat = laterality?.trimmingCharacters(in: .whitespaces).uppercased()
+        let hasLaterality = lat == "L" || lat == "R"
+        return o.cropBreast || (!hasLaterality && (o.flipTo != .none || (o.size != nil && o.fit == .pad)))
+    }
+
+    static func cropRows(_ image: [Float], columns: Int, box: (top: Int, left: Int, bottom: Int, right: Int)) -> [Float] {
+        let w = box.right - box.left
+        var out = [Float](repeating: 0, count: (box.bottom - box.top) * w)
+        for r in box.top..<box.bottom {
+            let src = r * columns + box.left, dst = (r - box.top) * w
+            for c in 0..<w { out[dst + c] = image[src + c] }
+        }
+        return out
+    }
+
+    static func flipHorizontally(_ image: inout [Float], rows: Int, columns: Int) {
+        image.withUnsafeMutableBufferPointer { p in
+            for r in 0..<rows {
+                var i = r * columns, j = r * columns + columns - 1
+                while i < j {
+                    p.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import MammoPrep
+
+extension GeometryOptions.Fit: ExpressibleByArgument {}
+extension GeometryOptions.Side: ExpressibleByArgument {}
+extension Interpolation: ExpressibleByArgument {}
+extension ModelPreset.Input: ExpressibleByArgument {}
+extension Normalization.Kind: ExpressibleByArgument {}
+
+/// `ROWSxCOLUMNS` (or a single N for N×N).
+struct SizeArgument: ExpressibleByArgument {
+    let rows: Int
+    let columns: Int
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        if parts.count == 1, let n = Int(parts[0]), n > 0 {
+            rows = n
+            columns = n
+        } else if parts.count == 2, let r = Int(parts[0]), let c = Int(parts[1]), r > 0, c > 0 {
+            rows = r
+            columns = c
+        } else {
+            return nil
+        }
+        guard rows <= 65536, columns <= 65536 else { return nil }
+    }
+}
+
+/// Geometry options shared by `convert` and `stats` (docs/adapter.md), and the model preset that
+/// can set them.
+struct GeometryArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Model preset (sets size, interpolation, channels and mean/std; see docs/adapter.md). Unknown names list the known ones.", valueName: "name"))
+    var model: String?
+
+    @Option(help: "Which of the preset's input sizes: train or test.")
+    var modelInput: ModelPreset.Input = .train
+
+    @Option(help: ArgumentHelp("Output size, ROWSxCOLUMNS (or N for NxN).", valueName: "HxW"))
+    var size: SizeArgument?
+
+    @Option(help: "How the image meets --size: pad (keep aspect, pad with 0 on the side away from the chest wall), stretch, crop (timm's eval: resize the shorter side to size/crop_pct, centre-crop).")
+    var fit: GeometryOptions.Fit = .pad
+
+    @Option(help: "Resampling filter (Pillow's, antialiased when reducing): bicubic, bilinear, area (default: the preset's, else bicubic).")
+    var interpolation: Interpolation?
+
+    @Option(help: "crop_pct for --fit crop (default: the preset's, else 0.875).")
+    var cropPct: Double?
+
+    @Flag(help: "Crop to the breast (foreground mask bounding box plus --crop-margin) before resizing.")
+    var cropBreast = false
+
+    @Option(help: "Pixels added around the breast's box by --crop-breast.")
+    var cropMargin: Int = 32
+
+    @Option(help: "Flip horizontally so that the chest wall is on this side: left, right, none (by Image Laterality, else the mask's centre of mass).")
+    var flipTo: GeometryOptions.Side = .none
+
+    func validate() throws {
+        if let model, ModelPreset.named(model) == nil {
+            throw ValidationError("Unknown model '\(model)'. Known presets: \(ModelPreset.names.joined(separator: ", ")).")
+        }
+        if let cropPct, !(cropPct > 0 && cropPct <= 1) { throw ValidationError("'--crop-pct' must be in (0, 1].") }
+        guard cropMargin >= 0 else { throw ValidationError("'--crop-margin' must be 0 or more.") }
+        if fit == .crop && size == nil && model == nil { throw ValidationError("'--fit crop' needs '--size' or '--model'.") }
+    }
+
+    var preset: ModelPreset? { model.flatMap(ModelPreset.named) }
+
+    var geometry: GeometryOptions {
+        let p = preset
+        let presetSize = p?.inputSize[modelInput] ?? p?.inputSize[.train]
+        let size = self.size.map { (rows: $0.rows, columns: $0.columns) } ?? presetSize
+        return GeometryOptions(size: size, fit: fit, interpolation: interpolation ?? p?.interpolation ?? .bicubic,
+                               cropPct: cropPct ?? p?.cropPct[modelInput] ?? p?.cropPct[.train] ?? 0.875,
+                               cropBreast: cropBreast, cropMargin: cropMargin, flipTo: flipTo)
+    }
+}
+
+/// Normalization options of `convert`.
+struct NormalizationArguments: ParsableArguments {
+    @Option(help: "none (0…1), custom ((x − mean)/std from --stats), imagenet (3 channels, torchvision's ImageNet Normalize). Default: the preset's mean/std with --model, else none.")
+    var normalize: Normalization.Kind?
+
+    @Option(help: "Output channels, 1 or 3 (replicated). Default: 3 for imagenet or a 3-channel preset, else 1.")
+    var channels: Int?
+
+    @Option(help: ArgumentHelp("stats.json from `mammo-prep stats` for --normalize custom; its pipeline must match this command's.", valueName: "file"))
+    var stats: String?
+
+    @Flag(help: "Use --stats even when its pipeline differs from this command's options.")
+    var forceStats = false
+
+    func validate() throws {
+        if let channels, channels != 1 && channels != 3 { throw ValidationError("'--channels' must be 1 or 3.") }
+        if normalize == .model { throw ValidationError("'--normalize model' is implied by '--model'; use none, custom or imagenet.") }
+        if normalize == .imagenet && channels == 1 { throw ValidationError("'--normalize imagenet' produces 3 channels; drop '--channels 1'.") }
+        if normalize == .custom && stats == nil { throw ValidationError("'--normalize custom' needs '--stats FILE' (from `mammo-prep stats`).") }
+        if stats != nil && normalize != .custom { throw ValidationError("'--stats' is only used with '--normalize custom'.") }
+    }
+}

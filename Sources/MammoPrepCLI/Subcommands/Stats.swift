@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import MammoPrep
+
+extension StatsMask: ExpressibleByArgument {}
+
+extension MammoPrepCommand {
+    /// `mammo-prep stats INPUT… --out stats.json` and `mammo-prep stats merge PART.json… --out stats.json`.
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cohort mean/std pooled over every (masked) pixel of the windowed images, and merging of shards.",
+            subcommands: [Compute.self, Merge.self],
+            defaultSubcommand: Compute.self
+        )
+    }
+}
+
+extension MammoPrepCommand.Stats {
+    struct Compute: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "compute",
+            abstract: "Pool the windowed pixels of the inputs into stats.json (the default: `mammo-prep stats INPUT… --out F`).",
+            discussion: """
+            Mean and std are the population figures (ddof 0) over every pixel that convert would write (or every \
+            breast pixel with --mask foreground), in float64: never the mean of per-image stds. Parts made with \
+            --shard are combined exactly by `mammo-prep stats merge`. Exit status: 0 all inputs used or skipped, \
+            1 some failed (listed in stats.json), 2 usage error or nothing could start.
+            """
+        )
+
+        @Argument(help: "Input files or folders.")
+        var inputs: [String]
+
+        @Option(help: "Where to write stats.json.")
+        var out: String
+
+        @Option(help: "Pixels pooled: none (every pixel) or foreground (the breast; docs/stats.md).")
+        var mask: StatsMask = .none
+
+        @Option(name: .customLong("per-image"), help: ArgumentHelp("Also write one CSV row per image (path, frame, pixels, mean, std, min, max, mask_fraction).", valueName: "file.csv"))
+        var perImage: String?
+
+        @Option(help: "Use only this 0-based frame of multi-frame inputs (default: every frame).")
+        var frame: Int?
+
+        @OptionGroup(title: "Windowing")
+        var window: WindowOptions
+
+        @OptionGroup(title: "Geometry (the pixels convert would write with the same options)")
+        var geometry: GeometryArguments
+
+        @Option(name: [.short, .customLong("jobs")], help: "Images read in parallel (default: all cores).")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: ArgumentHelp("Process the I-th of N deterministic parts of the sorted inputs, or 'slurm' to take them from a Slurm job array.", valueName: "I/N|slurm"))
+        var shard: ShardArgument?
+
+        @Flag(name: [.short, .long], help: "No progress bar and no summary.")
+        var quiet = false
+
+        @OptionGroup(title: "Limits")
+        var limits: LimitOptions
+
+        func validate() throws {
+            guard jobs >= 1 else { throw ValidationError("'--jobs' must be at least 1.") }
+            if let frame, frame < 0 { throw ValidationError("'--frame' must be 0 or more.") }
+        }
+
+        func run() throws {
+            let options = StatsOptions(windowing: window.options, frame: frame, geometry: geometry.geometry, mask: mask,
+                                       limits: limits.limits, jobs: jobs, shard: shard?.shard)
+            let runner = StatsRunner(options: options, toolVersion: MammoPrepVersion.string)
+            var inputs: [InputFile]
+            do {
+                inputs = try InputDiscovery.collect(self.inputs)
+                if let shard { inputs = shard.shard.select(inputs) }
+                try StatsOutput.checkWritable(out)
+                if let perImage { try StatsOutput.checkWritable(perImage) }
+            } catch let error as MammoPrepError {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+            let bar = ProgressBar(quiet: quiet)
+            runner.onFailure = { error in bar.interrupt { Console.error(error.description) } }
+            let start = Date()
+            let report: StatsReport
+            do {
+                if let perImage {
+                    // Rows stream to a temporary file in input order; it appears complete or not at all.
+                    var result: StatsReport?
+                    try AtomicFile.publish(to: perImage) { temporary in
+                        guard let stream = fopen(temporary, "w") else {
+                            throw MammoPrepError(path: perImage, stage: .write, code: .io, detail: "cannot create the file")
+                        }
+                        defer { fclose(stream) }
+                        fputs(ImageStatistics.csvHeader + "\n", stream)
+                        runner.onImage = { fputs($0.csvRow + "\n", stream) }
+                        result = runner.run(inputs) { bar.update($0) }
+                        guard ferror(stream) == 0, fflush(stream) == 0 else {
+                            throw MammoPrepError(path: perImage, stage: .write, code: .io, detail: "write failed")
+                        }
+                    }
+                    report = result!
+                } else {
+                    report = runner.run(inputs) { bar.update($0) }
+                }
+                bar.finish()
+                try AtomicFile.write(to: out) { try $0.write(report.json().serialized() + "\n") }
+            } catch let error as MammoPrepError {
+                bar.finish()
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+            if !quiet {
+                let seconds = Date().timeIntervalSince(start)
+                let figures = report.statistics.count > 0
+                    ? String(format: "mean %.6f, std %.6f over %d pixels", report.mean, report.standardDeviation, report.statistics.count)
+                    : "no pixels"
+                let kept = mask == .none ? "" : String(format: " (%.1f%% kept by the mask)", report.maskFraction * 100)
+                print("used \(report.files), skipped \(report.skipped), failed \(report.failed); \(report.images) images, "
+                      + figures + kept + String(format: "; %.1f s", seconds) + " -> \(out)")
+            }
+            if report.failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Combine stats.json parts (from --shard runs) into one, exactly as a single pass would give.",
+            discussion: "Parts made with different pipelines (windowing, frame, mask, tool version) are refused, naming the option."
+        )
+
+        @Argument(help: "stats.json files written by `mammo-prep stats`.")
+        var parts: [String]
+
+        @Option(help: "Where to write the merged stats.json.")
+        var out: String
+
+        @Flag(name: [.short, .long], help: "No summary.")
+        var quiet = false
+
+        func run() throws {
+            do {
+                let reports = try parts.map { try StatsReport.read(path: $0) }
+                let merged = try StatsReport.merge(reports, names: parts)
+                if let missing = StatsReport.missingShards(merged.shards), !missing.isEmpty {
+                    Console.error("warning: shards \(missing.joined(separator: ", ")) are not among the parts")
+                }
+                try AtomicFile.write(to: out) { try $0.write(merged.json().serialized() + "\n") }
+                if !quiet {
+                    print("merged \(parts.count) parts: \(merged.images) images, "
+                          + (merged.statistics.count > 0
+                             ? String(format: "mean %.6f, std %.6f over %d pixels", merged.mean, merged.standardDeviation, merged.statistics.count)
+                             : "no pixels")
+                          + (merged.failed > 0 ? "; \(merged.failed) inputs failed in the parts" : "") + " -> \(out)")
+                }
+            } catch let error as MammoPrepError {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+/// Checks made before any image is read, so that a long run cannot end unable to write its result.
+enum StatsOutput {
+    static func checkWritable(_ path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue,
+              FileManager.default.isWritableFile(atPath: dir) else {
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "the folder \(dir) does not exist or is not writable")
+        }
+    }
+}
