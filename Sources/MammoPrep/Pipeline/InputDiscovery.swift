@@ -48,7 +48,9 @@ public enum InputDiscovery {
     /// Expands file and folder arguments (folders recursively, hidden entries skipped), sorted by
     /// output name for a stable order across runs and machines. Throws a usage-level error for a
     /// missing argument or two inputs that would write the same output.
-    public static func collect(_ arguments: [String]) throws -> [InputFile] {
+    /// With `checkCollisions` false (for commands that write no per-input files, like `stats`),
+    /// output names may repeat; the same file reached twice (same resolved path) is kept once.
+    public static func collect(_ arguments: [String], checkCollisions: Bool = true) throws -> [InputFile] {
         var inputs: [InputFile] = []
         let fm = FileManager.default
         for argument in arguments {
@@ -76,6 +78,10 @@ public enum InputDiscovery {
             }
         }
         inputs.sort { ($0.outputStem, $0.path) < ($1.outputStem, $1.path) }
+        if !checkCollisions {
+            var resolved = Set<String>()
+            return inputs.filter { resolved.insert((($0.path as NSString).resolvingSymlinksInPath as NSString).standardizingPath).inserted }
+        }
         var seen: [String: String] = [:]
         for input in inputs {
             if let other = seen[input.outputStem] {

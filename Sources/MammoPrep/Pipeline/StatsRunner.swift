@@ -99,7 +99,11 @@ public final class StatsRunner: @unchecked Sendable {
     }
 
     public func run(_ inputs: [InputFile], progress onProgress: @escaping @Sendable (StatsProgress) -> Void = { _ in }) -> StatsReport {
-        lock.withLock { progress.total = inputs.count }
+        lock.withLock {
+            progress.total = inputs.count
+            // Which inputs this part covers, so that `stats merge` can refuse overlapping parts.
+            report.sources = inputs.map { StatsReport.sourceKey($0.path) }
+        }
         let workers = min(options.jobs, max(inputs.count, 1))
         DICOMFile.setJPEG2000Threads(max(1, ProcessInfo.processInfo.activeProcessorCount / workers))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in

@@ -71,6 +71,20 @@ public struct StatsReport: Sendable, Equatable {
     /// Number of stats runs merged into this report (1 for a run).
     public var parts = 1
     public var failures: [StatsFailure] = []
+    /// `sourceKey` of every input of the part (used, failed or skipped), sorted: two parts that
+    /// share one are refused by `merge` (their images would count twice).
+    public var sources: [String] = []
+
+    /// A 64-bit FNV-1a of the input path, in hex: compact, and never the path itself.
+    public static func sourceKey(_ path: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ((path as NSString).standardizingPath).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
 
     public init(mask: StatsMask, pipeline: JSONValue) {
         self.mask = mask
@@ -109,6 +123,7 @@ public struct StatsReport: Sendable, Equatable {
                 ("min", empty ? .null : .double(s.min)), ("max", empty ? .null : .double(s.max)),
                 ("pixelsSeen", .int(pixelsSeen)), ("parts", .int(parts)),
                 ("shards", .array(shards.map(JSONValue.string))),
+                ("sources", .array(sources.sorted().map(JSONValue.string))),
                 ("histogramBins", .int(PixelStatistics.binCount)),
                 ("histogram", .array(s.histogram.map { .int(Int($0)) })),
             ])),
@@ -146,6 +161,7 @@ public struct StatsReport: Sendable, Equatable {
         pixelsSeen = partial["pixelsSeen"]?.intValue ?? n
         parts = partial["parts"]?.intValue ?? 1
         shards = (partial["shards"]?.arrayValue ?? []).compactMap(\.stringValue)
+        sources = (partial["sources"]?.arrayValue ?? []).compactMap(\.stringValue)
         failures = (json["failures"]?.arrayValue ?? []).compactMap { f in
             guard let s = f["source"]?.stringValue, let e = f["error"]?.stringValue else { return nil }
             return StatsFailure(source: s, error: e)
@@ -175,6 +191,7 @@ public struct StatsReport: Sendable, Equatable {
         var merged = StatsReport(mask: first.mask, pipeline: first.pipeline)
         merged.parts = 0
         var seenShards: [String: String] = [:]
+        var seenSources: [String: String] = [:]
         for (report, name) in zip(reports, names) {
             var differences = PixelPipeline.differences(first.pipeline, report.pipeline)
             if report.mask != first.mask && !differences.contains(where: { $0.hasPrefix("mask:") }) {
@@ -191,6 +208,14 @@ public struct StatsReport: Sendable, Equatable {
                 }
                 seenShards[shard] = name
             }
+            if !report.sources.isEmpty {
+                let mine = Set(report.sources)
+                if let overlap = seenSources.first(where: { mine.contains($0.key) }) {
+                    throw MammoPrepError(path: name, stage: .read, code: .configurationMismatch,
+                                         detail: "shares inputs with \(overlap.value) (\(mine.filter { seenSources[$0] != nil }.count) of them): merging would count their images twice")
+                }
+                for key in mine { seenSources[key] = name }
+            }
             merged.statistics.merge(report.statistics)
             merged.images += report.images
             merged.files += report.files
@@ -200,6 +225,7 @@ public struct StatsReport: Sendable, Equatable {
             merged.parts += report.parts
             merged.shards += report.shards
             merged.failures += report.failures
+            merged.sources += report.sources
         }
         return merged
     }

@@ -72,7 +72,7 @@ extension MammoPrepCommand.Stats {
             let runner = StatsRunner(options: options, toolVersion: MammoPrepVersion.string)
             var inputs: [InputFile]
             do {
-                inputs = try InputDiscovery.collect(self.inputs)
+                inputs = try InputDiscovery.collect(self.inputs, checkCollisions: false)
                 if let shard { inputs = shard.shard.select(inputs) }
                 try StatsOutput.checkWritable(out)
                 if let perImage { try StatsOutput.checkWritable(perImage) }
@@ -143,7 +143,7 @@ extension MammoPrepCommand.Stats {
             do {
                 let reports = try parts.map { try StatsReport.read(path: $0) }
                 let merged = try StatsReport.merge(reports, names: parts)
-                if let missing = StatsReport.missingShards(merged.shards), !missing.isEmpty {
+                if reports.allSatisfy({ !$0.shards.isEmpty }), let missing = StatsReport.missingShards(merged.shards), !missing.isEmpty {
                     Console.error("warning: shards \(missing.joined(separator: ", ")) are not among the parts")
                 }
                 try AtomicFile.write(to: out) { try $0.write(merged.json().serialized() + "\n") }
