@@ -605,7 +605,7 @@ def foreground_mask(frame, padding=None):
     frame = np.asarray(frame, dtype=np.float32)
     candidates = np.ones(frame.shape, bool) if padding is None else ~padding
     t = otsu_threshold(frame[candidates])
-    fg = candidates & (frame > np.float32(t)) if t is not None else candidates.copy()
+    fg = candidates & (frame >= np.float32(t)) if t is not None else candidates.copy()
     if not fg.any():
         return fg
     label = components(fg, NEIGHBOURS_8)

@@ -103,10 +103,11 @@ public struct GeometryRecord: Sendable, Equatable {
 }
 
 public enum Geometry {
-    /// The chest-wall side of a windowed frame: laterality first ((0020,0062) Image Laterality or
-    /// (0020,0060) Laterality: L → left, R → right, the usual storage of DX/MG images), else the
-    /// side of the foreground mask's centre of mass (tissue is heavier at the chest wall). When
-    /// both exist and disagree, laterality wins and a warning is recorded.
+    /// The chest-wall side of a windowed frame: laterality first ((0020,0062) Image Laterality:
+    /// L → left, R → right, the usual storage of DX/MG images), else the side of the foreground
+    /// mask's centre of mass (tissue is heavier at the chest wall). The mask is computed only when
+    /// needed (`needsMask`); when it was and disagrees with laterality, laterality wins and a
+    /// warning is recorded.
     static func chestWall(laterality: String?, mask: ForegroundMask?, columns: Int) -> (GeometryOptions.Side, String, String?) {
         let byMask: GeometryOptions.Side? = mask?.centroid.map { $0.column < Double(columns - 1) / 2 ? .left : .right }
         let lat = laterality?.trimmingCharacters(in: .whitespaces).uppercased()
@@ -182,7 +183,12 @@ public enum Geometry {
                     resized = (Int(Double(target) * Double(h) / Double(w)), target)
                 }
             } else {
-                resized = (Int((Double(size.rows) / o.cropPct).rounded(.down)), Int((Double(size.columns) / o.cropPct).rounded(.down)))
+                // timm ResizeKeepRatio(⌊size / crop_pct⌋): scale by the smaller ratio, Python's round.
+                let target = (Double(Int((Double(size.rows) / o.cropPct).rounded(.down))),
+                              Double(Int((Double(size.columns) / o.cropPct).rounded(.down))))
+                let ratio = Swift.min(Double(h) / target.0, Double(w) / target.1)
+                resized = (Swift.max(1, Int((Double(h) / ratio).rounded(.toNearestOrEven))),
+                           Swift.max(1, Int((Double(w) / ratio).rounded(.toNearestOrEven))))
             }
             // torchvision center_crop: top = int(round((h − th) / 2)), Python's round (half to even).
             offset.rows = -Int((Double(resized.rows - size.rows) / 2).rounded(.toNearestOrEven))

@@ -115,21 +115,38 @@ private struct Parser {
         }
     }
 
+    /// RFC 8259 §6: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
     mutating func number() throws -> JSONValue {
         let start = at
+        func digit() -> Bool { at < bytes.count && bytes[at] >= 0x30 && bytes[at] <= 0x39 }
+        func digits() -> Int {
+            var n = 0
+            while digit() { at += 1; n += 1 }
+            return n
+        }
         var integral = true
         if at < bytes.count, bytes[at] == UInt8(ascii: "-") { at += 1 }
-        while at < bytes.count {
-            let b = bytes[at]
-            if b >= 0x30 && b <= 0x39 { at += 1; continue }
-            if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") || b == UInt8(ascii: "+")
-                || b == UInt8(ascii: "-") { integral = false; at += 1; continue }
-            break
+        guard digit() else { throw fail("unexpected character") }
+        if bytes[at] == 0x30 {
+            at += 1
+            if digit() { throw fail("leading zero in a number") }
+        } else {
+            _ = digits()
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+            at += 1
+            integral = false
+            guard digits() > 0 else { throw fail("digits expected after '.'") }
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
+            at += 1
+            integral = false
+            if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
+            guard digits() > 0 else { throw fail("digits expected in the exponent") }
         }
         let text = String(decoding: bytes[start..<at], as: UTF8.self)
-        guard !text.isEmpty, text != "-" else { throw fail("unexpected character") }
         if integral, let i = Int(text) { return .int(i) }
-        guard let d = Double(text), d.isFinite else { throw fail("bad number '\(text)'") }
+        guard let d = Double(text), d.isFinite else { throw fail("number out of range '\(text)'") }
         return .double(d)
     }
 
@@ -178,8 +195,17 @@ private struct Parser {
     }
 
     mutating func hex4() throws -> UInt32 {
-        guard at + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[at..<at + 4], as: UTF8.self), radix: 16) else {
-            throw fail("bad \\u escape")
+        guard at + 4 <= bytes.count else { throw fail("bad \\u escape") }
+        var v: UInt32 = 0
+        for b in bytes[at..<at + 4] {
+            let d: UInt32
+            switch b {
+            case 0x30...0x39: d = UInt32(b - 0x30)
+            case 0x41...0x46: d = UInt32(b - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(b - 0x61 + 10)
+            default: throw fail("bad \\u escape")
+            }
+            v = v * 16 + d
         }
         at += 4
         return v

@@ -28,6 +28,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .int(let i): out += String(i)
         case .double(let d):
             if !d.isFinite { out += "null" }
+            else if d == 0 && d.sign == .minus { out += "-0.0" }
             else if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) + ".0" }
             else { out += "\(d)" }
         case .string(let s): JSONValue.writeString(s, to: &out)

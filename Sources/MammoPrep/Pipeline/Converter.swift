@@ -371,25 +371,28 @@ public final class Converter: @unchecked Sendable {
                              rowShape: [options.adapter.channels, size.rows, size.columns])
     }
 
-    /// Drops failed rows, publishes the stack, then writes the manifest lines (with final rows) and
-    /// the index `STACK.index.csv` (row, source, frame).
+    /// Drops failed rows, publishes the stack, then writes `STACK.manifest.jsonl` (its rows'
+    /// manifest lines, final row numbers) and the index `STACK.index.csv` (row, source, frame),
+    /// both whole and atomically: a re-run replaces them.
     private func finishStack() {
         guard let stack else { return }
         do {
             let mapping = try stack.finish()
             var index = "row,source,frame\n"
+            var manifestText = ""
             for (old, new) in mapping.enumerated() {
                 guard let new, let lines = stackLines[old] else { continue }
                 for line in lines {
                     // Rewrite the provisional row number.
                     let fixed = line.replacingOccurrences(of: "\"row\": \(old),", with: "\"row\": \(new),")
-                    append(fixed, to: manifest)
+                    manifestText += fixed + "\n"
                 }
                 let source = stackSources[old] ?? ""
                 let quoted = source.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
                     ? "\"" + source.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : source
                 index += "\(new),\(quoted),\(options.frame ?? 0)\n"
             }
+            try AtomicFile.write(to: options.outputDirectory + "/" + options.stackName + ".manifest.jsonl") { try $0.write(manifestText) }
             try AtomicFile.write(to: options.outputDirectory + "/" + options.stackName + ".index.csv") { try $0.write(index) }
         } catch let error as MammoPrepError {
             stack.abandon()

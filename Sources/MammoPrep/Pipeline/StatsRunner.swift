@@ -102,7 +102,7 @@ public final class StatsRunner: @unchecked Sendable {
         lock.withLock {
             progress.total = inputs.count
             // Which inputs this part covers, so that `stats merge` can refuse overlapping parts.
-            report.sources = inputs.map { StatsReport.sourceKey($0.path) }
+            report.sources = inputs.map { StatsReport.sourceKey($0.path) }.sorted()
         }
         let workers = min(options.jobs, max(inputs.count, 1))
         DICOMFile.setJPEG2000Threads(max(1, ProcessInfo.processInfo.activeProcessorCount / workers))

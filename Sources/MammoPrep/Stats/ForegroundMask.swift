@@ -5,7 +5,8 @@
 ///    (0028,0120) Pixel Padding Value, or between it and (0028,0121) Pixel Padding Range Limit).
 /// 2. Threshold t by Otsu's method (Otsu 1979) on a 256-bin histogram of the candidates over
 ///    [0, 1]: the bin edge maximising the between-class variance. Foreground: candidate with
-///    v > t. Constant candidates (no threshold exists) are all foreground.
+///    v ≥ t, i.e. exactly the bins above Otsu's background class. Constant candidates (no
+///    threshold exists) are all foreground.
 /// 3. Keep the largest 8-connected foreground component (drops labels, markers, noise).
 /// 4. Fill its holes: background regions (4-connected) not touching the image border join it.
 /// 5. Padding pixels are never kept.
@@ -42,15 +43,17 @@ public struct ForegroundMask: Sendable, Equatable {
         // Foreground runs per row.
         var runs = RunSet(rows: rows)
         pixels.withUnsafeBufferPointer { v in
-            let t = Float(threshold ?? -1)  // constant: every candidate is foreground
+            // t = k/256 is exact in Float, and bin(v) > k − 1 ⇔ v·256 ≥ k ⇔ v ≥ t: the foreground is
+            // exactly Otsu's upper class. Constant candidates: every candidate is foreground.
+            let t = Float(threshold ?? -1)
             for r in 0..<rows {
                 let base = r * columns
                 var c = 0
                 while c < columns {
-                    while c < columns && !(v[base + c] > t && (padding == nil || padding![base + c] == 0)) { c += 1 }
+                    while c < columns && !(v[base + c] >= t && (padding == nil || padding![base + c] == 0)) { c += 1 }
                     if c == columns { break }
                     let start = c
-                    while c < columns && v[base + c] > t && (padding == nil || padding![base + c] == 0) { c += 1 }
+                    while c < columns && v[base + c] >= t && (padding == nil || padding![base + c] == 0) { c += 1 }
                     runs.append(row: r, start: start, end: c - 1)
                 }
             }

@@ -1,9 +1,10 @@
 /// Pooled statistics of pixel values: count, mean, M2 (sum of squared deviations from the mean),
 /// min, max and a fixed-bin histogram over [0, 1], all mergeable.
 ///
-/// Accuracy (docs/stats.md): values are taken in blocks of `blockSize`; each block's mean and M2
-/// are computed in Float64 by two passes over the block (exact-as-float64 centring, no
-/// cancellation), and blocks, images, threads and shards are combined with the pairwise update of
+/// Accuracy (docs/stats.md): values are first shifted by a pivot (the first value the accumulator
+/// saw), so that nearly constant data keep their digits; then taken in blocks of `blockSize`, each
+/// block's mean and M2 computed in Float64 by two passes over the block (centring, no
+/// cancellation); blocks, images, threads and shards are combined with the pairwise update of
 /// Chan, Golub & LeVeque (1979):
 ///
 ///     n = nA + nB,  δ = meanB − meanA,
@@ -19,7 +20,10 @@ public struct PixelStatistics: Sendable, Equatable {
     public static let blockSize = 2048
 
     public private(set) var count: Int = 0
-    public private(set) var mean: Double = 0
+    /// Mean = pivot + shiftedMean; the pivot is the first value added (or a restored mean).
+    private var pivot: Double = 0
+    private var shiftedMean: Double = 0
+    public var mean: Double { count == 0 ? 0 : pivot + shiftedMean }
     public private(set) var m2: Double = 0
     public private(set) var min: Double = .infinity
     public private(set) var max: Double = -.infinity
@@ -35,15 +39,22 @@ public struct PixelStatistics: Sendable, Equatable {
               histogram.reduce(0, &+) == UInt64(count), mean.isFinite, m2.isFinite else { return nil }
         if count > 0 { guard min <= max, min.isFinite, max.isFinite else { return nil } }
         self.count = count
-        self.mean = count == 0 ? 0 : mean
+        self.pivot = count == 0 ? 0 : mean
+        self.shiftedMean = 0
         self.m2 = count == 0 ? 0 : m2
         self.min = count == 0 ? .infinity : min
         self.max = count == 0 ? -.infinity : max
         self.histogram = histogram
     }
 
-    /// Population variance (ddof 0); 0 for no pixels.
-    public var variance: Double { count > 0 ? Swift.max(0, m2 / Double(count)) : 0 }
+    /// Population variance (ddof 0); 0 for no pixels, NaN when a value was NaN.
+    public var variance: Double { count > 0 ? (m2.isNaN ? .nan : Swift.max(0, m2 / Double(count))) : 0 }
+
+    /// Equal figures (count, mean, M2, min, max, histogram), whatever the internal pivot.
+    public static func == (a: PixelStatistics, b: PixelStatistics) -> Bool {
+        a.count == b.count && a.mean.bitPattern == b.mean.bitPattern && a.m2.bitPattern == b.m2.bitPattern
+            && a.min == b.min && a.max == b.max && a.histogram == b.histogram
+    }
     /// Population standard deviation (ddof 0).
     public var standardDeviation: Double { variance.squareRoot() }
 
@@ -91,6 +102,11 @@ public struct PixelStatistics: Sendable, Equatable {
     private mutating func addBlock(_ block: UnsafeBufferPointer<Float>) {
         let n = block.count
         guard n > 0 else { return }
+        if count == 0 {
+            pivot = Double(block[0])
+            shiftedMean = 0
+        }
+        let k = pivot
         // Pass 1: sum (four independent accumulators), min, max, histogram.
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var lo = block[0], hi = block[0]
@@ -100,7 +116,7 @@ public struct PixelStatistics: Sendable, Equatable {
             var i = 0
             while i + 4 <= n {
                 let a = block[i], b = block[i + 1], c = block[i + 2], d = block[i + 3]
-                s0 += Double(a); s1 += Double(b); s2 += Double(c); s3 += Double(d)
+                s0 += Double(a) - k; s1 += Double(b) - k; s2 += Double(c) - k; s3 += Double(d) - k
                 lo = Swift.min(lo, Swift.min(Swift.min(a, b), Swift.min(c, d)))
                 hi = Swift.max(hi, Swift.max(Swift.max(a, b), Swift.max(c, d)))
                 bins[PixelStatistics.bin(a, scale: scale, last: last)] &+= 1
@@ -111,62 +127,72 @@ public struct PixelStatistics: Sendable, Equatable {
             }
             while i < n {
                 let a = block[i]
-                s0 += Double(a)
+                s0 += Double(a) - k
                 lo = Swift.min(lo, a)
                 hi = Swift.max(hi, a)
                 bins[PixelStatistics.bin(a, scale: scale, last: last)] &+= 1
                 i += 1
             }
         }
-        let blockMean = ((s0 + s1) + (s2 + s3)) / Double(n)
+        let blockMean = ((s0 + s1) + (s2 + s3)) / Double(n)   // of the shifted values
         // Pass 2: squared deviations from the block mean.
         var q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
         var i = 0
         while i + 4 <= n {
-            let a = Double(block[i]) - blockMean, b = Double(block[i + 1]) - blockMean
-            let c = Double(block[i + 2]) - blockMean, d = Double(block[i + 3]) - blockMean
+            let a = (Double(block[i]) - k) - blockMean, b = (Double(block[i + 1]) - k) - blockMean
+            let c = (Double(block[i + 2]) - k) - blockMean, d = (Double(block[i + 3]) - k) - blockMean
             q0 += a * a; q1 += b * b; q2 += c * c; q3 += d * d
             i += 4
         }
         while i < n {
-            let a = Double(block[i]) - blockMean
+            let a = (Double(block[i]) - k) - blockMean
             q0 += a * a
             i += 1
         }
         let blockM2 = (q0 + q1) + (q2 + q3)
-        combine(count: n, mean: blockMean, m2: blockM2)
+        combine(count: n, shiftedMean: blockMean, m2: blockM2)
         min = Swift.min(min, Double(lo))
         max = Swift.max(max, Double(hi))
     }
 
-    /// Histogram bin of a value; NaN goes to bin 0 (and makes mean/min/max NaN, which callers check).
+    /// Histogram bin of a value. NaN goes to bin 0 and makes the mean and M2 NaN (callers check
+    /// them); min and max ignore it.
     @inline(__always)
     static func bin(_ x: Float, scale: Float, last: Int) -> Int {
         let scaled = x * scale
         return scaled >= Float(last) ? last : (scaled > 0 ? Int(scaled) : 0)
     }
 
-    /// Chan et al. update with a summary (n, mean, M2) of other values.
-    private mutating func combine(count nB: Int, mean meanB: Double, m2 m2B: Double) {
+    /// Chan et al. update with a summary (n, mean − pivot, M2) of other values.
+    private mutating func combine(count nB: Int, shiftedMean meanB: Double, m2 m2B: Double) {
         guard nB > 0 else { return }
         if count == 0 {
             count = nB
-            mean = meanB
+            shiftedMean = meanB
             m2 = m2B
             return
         }
         let nA = Double(count), nb = Double(nB)
         let n = nA + nb
-        let delta = meanB - mean
-        mean += delta * (nb / n)
+        let delta = meanB - shiftedMean
+        shiftedMean += delta * (nb / n)
         m2 += m2B + delta * delta * (nA * nb / n)
         count += nB
+    }
+
+    /// Another accumulator's mean relative to this one's pivot (adopting its pivot when empty).
+    private mutating func shiftedMean(of other: PixelStatistics) -> Double {
+        if count == 0 {
+            pivot = other.pivot
+            return other.shiftedMean
+        }
+        return (other.pivot - pivot) + other.shiftedMean
     }
 
     /// Merges another accumulator into this one (Chan et al.); merging an empty one is the identity.
     public mutating func merge(_ other: PixelStatistics) {
         guard other.count > 0 else { return }
-        combine(count: other.count, mean: other.mean, m2: other.m2)
+        combine(count: other.count, shiftedMean: shiftedMean(of: other), m2: other.m2)
         min = Swift.min(min, other.min)
         max = Swift.max(max, other.max)
         for i in 0..<PixelStatistics.binCount { histogram[i] &+= other.histogram[i] }
@@ -175,7 +201,7 @@ public struct PixelStatistics: Sendable, Equatable {
     /// Merges only the moments and extremes of a summary whose histogram is accounted elsewhere.
     mutating func mergeMoments(_ other: PixelStatistics) {
         guard other.count > 0 else { return }
-        combine(count: other.count, mean: other.mean, m2: other.m2)
+        combine(count: other.count, shiftedMean: shiftedMean(of: other), m2: other.m2)
         min = Swift.min(min, other.min)
         max = Swift.max(max, other.max)
     }

@@ -198,12 +198,12 @@ public struct StatsReport: Sendable, Equatable {
                 differences.append("mask: \"\(first.mask.rawValue)\" vs \"\(report.mask.rawValue)\"")
             }
             if !differences.isEmpty {
-                throw MammoPrepError(path: name, stage: .read, code: .configurationMismatch,
+                throw MammoPrepError(path: name, stage: .read, code: .incompatible,
                                      detail: "made with a different pipeline than \(names[0]): " + differences.joined(separator: "; "))
             }
             for shard in report.shards {
                 if let other = seenShards[shard] {
-                    throw MammoPrepError(path: name, stage: .read, code: .configurationMismatch,
+                    throw MammoPrepError(path: name, stage: .read, code: .incompatible,
                                          detail: "shard \(shard) is also in \(other): merging it twice would count its images twice")
                 }
                 seenShards[shard] = name
@@ -211,7 +211,7 @@ public struct StatsReport: Sendable, Equatable {
             if !report.sources.isEmpty {
                 let mine = Set(report.sources)
                 if let overlap = seenSources.first(where: { mine.contains($0.key) }) {
-                    throw MammoPrepError(path: name, stage: .read, code: .configurationMismatch,
+                    throw MammoPrepError(path: name, stage: .read, code: .incompatible,
                                          detail: "shares inputs with \(overlap.value) (\(mine.filter { seenSources[$0] != nil }.count) of them): merging would count their images twice")
                 }
                 for key in mine { seenSources[key] = name }
@@ -227,6 +227,7 @@ public struct StatsReport: Sendable, Equatable {
             merged.failures += report.failures
             merged.sources += report.sources
         }
+        merged.sources.sort()
         return merged
     }
 

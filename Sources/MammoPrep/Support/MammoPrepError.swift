@@ -35,6 +35,8 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case outOfRange
         /// The output folder holds another configuration's outputs (or foreign files).
         case configurationMismatch
+        /// Parts or files that cannot be combined with each other (stats merge, --stats).
+        case incompatible
         /// Two inputs would write the same output name.
         case nameCollision
         /// An attribute has a value the rules forbid (e.g. High Bit < Bits Stored − 1).
@@ -72,6 +74,7 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case .voiUnavailable: return "requested VOI transform not available"
         case .outOfRange: return "sample values outside 0…1"
         case .nameCollision: return "output name collision"
+        case .incompatible: return "cannot be combined"
         case .configurationMismatch: return "output folder holds a different configuration"
         case .invalidAttribute: return "invalid attribute"
         case .io: return "I/O error"

@@ -99,7 +99,7 @@ extension MammoPrepCommand {
                     .pixelPipeline(toolVersion: MammoPrepVersion.string)
                 let differences = PixelPipeline.differences(report.pipeline, mine, ignoring: ["mask"])
                 if !differences.isEmpty && !normalization.forceStats {
-                    throw MammoPrepError(path: path, stage: .read, code: .configurationMismatch,
+                    throw MammoPrepError(path: path, stage: .read, code: .incompatible,
                                          detail: "computed with other options than this command (stats vs convert): "
                                              + differences.joined(separator: "; ") + "; use --force-stats to use it anyway")
                 }

@@ -1,0 +1,427 @@
+import XCTest
+@testable import MammoPrep
+
+/// `ForegroundMask` (docs/stats.md, "--mask foreground"): Otsu on the non-padding pixels, the
+/// largest 8-connected component, 4-connected holes filled, padding never kept; on synthetic
+/// images whose expected mask is known pixel for pixel.
+final class ForegroundMaskTests: XCTestCase {
+
+    /// A synthetic windowed frame, row-major.
+    struct Canvas {
+        let rows: Int
+        let columns: Int
+        var pixels: [Float]
+
+        init(_ rows: Int, _ columns: Int, _ value: Float = 0) {
+            self.rows = rows
+            self.columns = columns
+            pixels = [Float](repeating: value, count: rows * columns)
+        }
+
+        subscript(r: Int, c: Int) -> Float {
+            get { pixels[r * columns + c] }
+            set { pixels[r * columns + c] = newValue }
+        }
+
+        mutating func paint(_ value: Float, where inside: (Int, Int) -> Bool) {
+            for r in 0..<rows { for c in 0..<columns where inside(r, c) { self[r, c] = value } }
+        }
+
+        mutating func paint(_ value: Float, rows rs: ClosedRange<Int>, columns cs: ClosedRange<Int>) {
+            paint(value) { rs.contains($0) && cs.contains($1) }
+        }
+
+        /// Background in 0.05…0.15 and tissue in 0.6…0.9: a deterministic texture, two clear modes.
+        mutating func texture(foreground: (Int, Int) -> Bool) {
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    let wiggle = Float((r * 31 + c * 17) % 11) / 10   // 0 … 1
+                    self[r, c] = foreground(r, c) ? 0.6 + 0.3 * wiggle : 0.05 + 0.1 * wiggle
+                }
+            }
+        }
+
+        func bits(_ inside: (Int, Int) -> Bool) -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: rows * columns)
+            for r in 0..<rows { for c in 0..<columns where inside(r, c) { out[r * columns + c] = 1 } }
+            return out
+        }
+
+        func mask(padding: [UInt8]? = nil) -> ForegroundMask {
+            ForegroundMask.compute(pixels: pixels, rows: rows, columns: columns, padding: padding)
+        }
+    }
+
+    static func picture(_ bits: [UInt8], _ columns: Int) -> String {
+        guard columns > 0 else { return "" }
+        return stride(from: 0, to: bits.count, by: columns)
+            .map { String(bits[$0..<$0 + columns].map { $0 != 0 ? "#" : "." }) }
+            .joined(separator: "\n")
+    }
+
+    func assertMask(_ mask: ForegroundMask, equals expected: [UInt8], _ message: String = "",
+                    file: StaticString = #filePath, line: UInt = #line) {
+        let kept = expected.filter { $0 != 0 }.count
+        XCTAssertEqual(mask.kept, kept, "kept. \(message)", file: file, line: line)
+        XCTAssertEqual(mask.bits.filter { $0 != 0 }.count, mask.kept, "bits vs kept. \(message)", file: file, line: line)
+        if mask.bits != expected {
+            XCTFail("mask differs. \(message)\ngot:\n\(Self.picture(mask.bits, mask.columns))\nexpected:\n\(Self.picture(expected, mask.columns))",
+                    file: file, line: line)
+        }
+    }
+
+    static func disk(_ r: Int, _ c: Int, centre: (Int, Int) = (32, 32), radius: Int = 20) -> Bool {
+        let dr = r - centre.0, dc = c - centre.1
+        return dr * dr + dc * dc <= radius * radius
+    }
+
+    // MARK: - Breast shapes
+
+    func testBrightDiskOnDarkBackground() throws {
+        var image = Canvas(64, 64)
+        image.texture { Self.disk($0, $1) }
+        let mask = image.mask()
+        let expected = image.bits { Self.disk($0, $1) }
+        assertMask(mask, equals: expected)
+        XCTAssertEqual(mask.kept, 1257)   // lattice points with x² + y² ≤ 400
+        let t = try XCTUnwrap(mask.threshold)
+        XCTAssert(t > 0.15 && t <= 0.6, "threshold \(t) between the modes")
+        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 12, left: 12, bottom: 52, right: 52))
+        let centroid = try XCTUnwrap(mask.centroid)
+        XCTAssertEqual(centroid.row, 32)
+        XCTAssertEqual(centroid.column, 32)
+        XCTAssertEqual(mask.fraction, 1257.0 / 4096)
+    }
+
+    func testLabelBlobAndSpecksAreExcluded() {
+        var image = Canvas(64, 64)
+        image.texture { Self.disk($0, $1) }
+        image.paint(1.0, rows: 2...7, columns: 55...62)     // burnt-in label, brighter than tissue
+        image.paint(0.95, rows: 60...62, columns: 1...9)    // lead marker along the bottom edge
+        for (r, c) in [(2, 2), (5, 40), (58, 58), (40, 60)] { image[r, c] = 0.8 }   // specks
+        let mask = image.mask()
+        assertMask(mask, equals: image.bits { Self.disk($0, $1) })
+        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 12, left: 12, bottom: 52, right: 52))
+    }
+
+    func testDarkHolesInsideTheBreastAreFilled() {
+        var image = Canvas(64, 64)
+        image.texture { Self.disk($0, $1) }
+        image.paint(0.05, rows: 28...35, columns: 28...35)                       // square hole
+        image.paint(0.1) { r, c in (r - 20) * (r - 20) + (c - 40) * (c - 40) <= 9 }   // round hole
+        image.paint(0.07, rows: 44...44, columns: 25...38)                       // one-pixel-high slit
+        let mask = image.mask()
+        assertMask(mask, equals: image.bits { Self.disk($0, $1) })
+    }
+
+    func testDarkRegionTouchingTheBorderIsNotFilled() {
+        // Breast against the left (chest wall), top and bottom borders, with a dark channel from the
+        // left border and a dark bay from the top border; and one enclosed hole.
+        var image = Canvas(40, 40)
+        image.texture { _, c in c <= 24 }
+        image.paint(0.1, rows: 18...21, columns: 0...14)   // channel: touches column 0
+        image.paint(0.1, rows: 0...6, columns: 10...13)    // bay: touches row 0
+        image.paint(0.1, rows: 28...31, columns: 8...11)   // enclosed: filled
+        let mask = image.mask()
+        let expected = image.bits { r, c in
+            c <= 24 && !((18...21).contains(r) && c <= 14) && !((0...6).contains(r) && (10...13).contains(c))
+        }
+        assertMask(mask, equals: expected)
+    }
+
+    func testRingWithAGapIsNotFilled() {
+        var image = Canvas(30, 30, 0.1)
+        image.paint(0.8) { r, c in (5...24).contains(r) && (5...24).contains(c) && !((8...21).contains(r) && (8...21).contains(c)) }
+        var closed = image.bits { r, c in (5...24).contains(r) && (5...24).contains(c) }
+        assertMask(image.mask(), equals: closed, "closed ring: interior filled")
+        // A one-pixel gap through the ring's right side: the interior now reaches the border.
+        image.paint(0.1, rows: 14...14, columns: 22...24)
+        closed = image.bits { r, c in
+            (5...24).contains(r) && (5...24).contains(c) && !((8...21).contains(r) && (8...21).contains(c))
+                && !(r == 14 && (22...24).contains(c))
+        }
+        assertMask(image.mask(), equals: closed, "open ring: interior stays out")
+    }
+
+    // MARK: - Connectivity
+
+    func testDiagonallyTouchingSquaresFormOneComponent() {
+        // A (16 px) and B (16 px) meet only corner to corner; C (25 px) stands alone. 8-connected,
+        // A ∪ B (32 px) is the largest component; 4-connected it would be C.
+        var image = Canvas(20, 30, 0.1)
+        image.paint(0.8, rows: 2...5, columns: 2...5)
+        image.paint(0.8, rows: 6...9, columns: 6...9)
+        image.paint(0.8, rows: 12...16, columns: 20...24)
+        let mask = image.mask()
+        assertMask(mask, equals: image.bits { r, c in
+            ((2...5).contains(r) && (2...5).contains(c)) || ((6...9).contains(r) && (6...9).contains(c))
+        })
+        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 2, left: 2, bottom: 9, right: 9))
+        // The other diagonal (anti-diagonal contact) too.
+        var other = Canvas(20, 30, 0.1)
+        other.paint(0.8, rows: 2...5, columns: 10...13)
+        other.paint(0.8, rows: 6...9, columns: 6...9)
+        other.paint(0.8, rows: 12...16, columns: 20...24)
+        assertMask(other.mask(), equals: other.bits { r, c in
+            ((2...5).contains(r) && (10...13).contains(c)) || ((6...9).contains(r) && (6...9).contains(c))
+        })
+    }
+
+    func testDiagonalOutlineEnclosesAFourConnectedHole() {
+        // A diamond outline one pixel thick: 8-connected as foreground; the inside, 4-connected,
+        // cannot leak through the diagonal steps, so it is a hole and gets filled.
+        var image = Canvas(21, 21, 0.1)
+        image.paint(0.8) { r, c in abs(r - 10) + abs(c - 10) == 6 }
+        let mask = image.mask()
+        assertMask(mask, equals: image.bits { r, c in abs(r - 10) + abs(c - 10) <= 6 })
+        XCTAssertEqual(mask.kept, 2 * 36 + 2 * 6 + 1)
+        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 4, left: 4, bottom: 16, right: 16))
+        XCTAssertEqual(mask.centroid?.row, 10)
+        XCTAssertEqual(mask.centroid?.column, 10)
+    }
+
+    func testLargestComponentTieKeepsTheFirstInRasterOrder() {
+        var image = Canvas(20, 20, 0.1)
+        image.paint(0.8, rows: 12...15, columns: 1...4)   // second in raster order
+        image.paint(0.8, rows: 2...5, columns: 14...17)   // first
+        assertMask(image.mask(), equals: image.bits { r, c in (2...5).contains(r) && (14...17).contains(c) })
+    }
+
+    // MARK: - Padding
+
+    func testPaddingIsExcludedEvenInsideTheBreast() {
+        var image = Canvas(64, 64)
+        image.texture { Self.disk($0, $1) }
+        let padding = image.bits { r, c in ((30...33).contains(r) && (30...33).contains(c)) || c <= 3 }
+        let mask = image.mask(padding: padding)
+        assertMask(mask, equals: image.bits { r, c in Self.disk(r, c) && !((30...33).contains(r) && (30...33).contains(c)) })
+        XCTAssertEqual(mask.kept, 1257 - 16)
+        // Padding touching the breast edge: cut out as well.
+        let edge = image.bits { r, c in r >= 50 }
+        assertMask(image.mask(padding: edge), equals: image.bits { r, c in Self.disk(r, c) && r < 50 })
+        // Any non-zero padding byte counts.
+        assertMask(image.mask(padding: padding.map { $0 * 200 }), equals: mask.bits)
+    }
+
+    func testBrightPaddingIsIgnoredByOtsuAndComponents() {
+        // A bright padding frame larger than the breast: without the padding mask it would be the
+        // largest component (and its inside a hole); with it, the breast alone.
+        var image = Canvas(64, 64)
+        image.texture { Self.disk($0, $1, radius: 12) }
+        let frame = image.bits { r, c in r < 3 || r > 60 || c < 3 || c > 60 }
+        for i in 0..<image.pixels.count where frame[i] != 0 { image.pixels[i] = 1 }
+        let breast = image.bits { Self.disk($0, $1, radius: 12) }
+        let masked = image.mask(padding: frame)
+        assertMask(masked, equals: breast)
+        XCTAssertNotEqual(image.mask().bits, breast, "the padding mask is what keeps the frame out")
+        // Padding alone cannot make a threshold: breast plus constant background is bimodal only
+        // without the padding; with background marked padding the candidates are the breast only.
+        var flat = Canvas(16, 16, 0.1)
+        flat.paint(0.8, rows: 4...11, columns: 4...11)
+        let outside = flat.bits { r, c in !((4...11).contains(r) && (4...11).contains(c)) }
+        XCTAssertNotNil(ForegroundMask.otsu(flat.pixels, padding: nil))
+        XCTAssertNil(ForegroundMask.otsu(flat.pixels, padding: outside))
+        assertMask(flat.mask(padding: outside), equals: flat.bits { r, c in (4...11).contains(r) && (4...11).contains(c) })
+    }
+
+    // MARK: - Degenerate images
+
+    func testConstantImageKeepsEveryNonPaddingPixel() throws {
+        let image = Canvas(30, 40, 0.6)
+        let mask = image.mask()
+        XCTAssertNil(mask.threshold)
+        XCTAssertEqual(mask.kept, 1200)
+        XCTAssertEqual(mask.bits, [UInt8](repeating: 1, count: 1200))
+        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 0, left: 0, bottom: 29, right: 39))
+        let centroid = try XCTUnwrap(mask.centroid)
+        XCTAssertEqual(centroid.row, 14.5)
+        XCTAssertEqual(centroid.column, 19.5)
+        XCTAssertEqual(mask.fraction, 1)
+
+        // Padding in a corner and in the middle, at other values: the candidates are still constant.
+        var padded = image
+        let padding = image.bits { r, c in (r < 5 && c < 5) || ((12...14).contains(r) && (20...22).contains(c)) }
+        for i in 0..<padded.pixels.count where padding[i] != 0 { padded.pixels[i] = i % 2 == 0 ? 0 : 1 }
+        let m = padded.mask(padding: padding)
+        XCTAssertNil(m.threshold)
+        assertMask(m, equals: padding.map { 1 - $0 })
+        XCTAssertEqual(m.kept, 1200 - 25 - 9)
+    }
+
+    func testAllZeroImage() {
+        // Constant: no threshold, so by the rule every pixel is a candidate foreground pixel.
+        let image = Canvas(16, 16, 0)
+        let mask = image.mask()
+        XCTAssertNil(mask.threshold)
+        XCTAssertEqual(mask.kept, 256)
+        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 0, left: 0, bottom: 15, right: 15))
+        // All padding: nothing kept, no box, no centroid.
+        let none = image.mask(padding: [UInt8](repeating: 1, count: 256))
+        XCTAssertEqual(none.kept, 0)
+        XCTAssertEqual(none.bits, [UInt8](repeating: 0, count: 256))
+        XCTAssertNil(none.threshold)
+        XCTAssertNil(none.box)
+        XCTAssertNil(none.centroid)
+        XCTAssertEqual(none.fraction, 0)
+    }
+
+    func testTinyShapes() throws {
+        let one = Canvas(1, 1, 0.4).mask()
+        XCTAssertEqual(one.kept, 1)
+        XCTAssertEqual(one.bits, [1])
+        XCTAssertNil(one.threshold)
+        XCTAssertEqual(one.box, ForegroundMask.Box(top: 0, left: 0, bottom: 0, right: 0))
+        XCTAssertEqual(one.centroid?.row, 0)
+        XCTAssertEqual(one.centroid?.column, 0)
+
+        let padded = Canvas(1, 1, 0.4).mask(padding: [1])
+        XCTAssertEqual(padded.kept, 0)
+        XCTAssertNil(padded.box)
+        XCTAssertNil(padded.centroid)
+
+        let empty = ForegroundMask.compute(pixels: [], rows: 0, columns: 0)
+        XCTAssertEqual(empty.kept, 0)
+        XCTAssertEqual(empty.bits, [])
+        XCTAssertNil(empty.box)
+        XCTAssertEqual(empty.fraction, 0)
+
+        // One row and one column: the longest bright run wins; no holes to fill on a line.
+        var row = Canvas(1, 12, 0.1)
+        for c in [1, 2, 5, 6, 7, 10] { row[0, c] = 0.9 }
+        assertMask(row.mask(), equals: row.bits { _, c in (5...7).contains(c) })
+        XCTAssertEqual(row.mask().box, ForegroundMask.Box(top: 0, left: 5, bottom: 0, right: 7))
+        var column = Canvas(12, 1, 0.1)
+        for r in [0, 3, 4, 5, 6, 9, 10] { column[r, 0] = 0.9 }
+        assertMask(column.mask(), equals: column.bits { r, _ in (3...6).contains(r) })
+        XCTAssertEqual(column.mask().centroid?.row, 4.5)
+
+        // 2 × 2, one bright pixel.
+        var square = Canvas(2, 2, 0.1)
+        square[1, 0] = 0.9
+        assertMask(square.mask(), equals: [0, 0, 1, 0])
+    }
+
+    // MARK: - Geometry
+
+    func testBoxAndCentroidOfARectangle() throws {
+        var image = Canvas(20, 30, 0.1)
+        image.paint(0.7, rows: 3...7, columns: 5...12)
+        let mask = image.mask()
+        XCTAssertEqual(mask.kept, 40)
+        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 3, left: 5, bottom: 7, right: 12))
+        let centroid = try XCTUnwrap(mask.centroid)
+        XCTAssertEqual(centroid.row, 5)
+        XCTAssertEqual(centroid.column, 8.5)
+        XCTAssertEqual(mask.fraction, 40.0 / 600)
+        // An L shape: centroid Σ/n with n = 20 + 12.
+        var l = Canvas(20, 30, 0.1)
+        l.paint(0.7, rows: 2...11, columns: 3...4)     // 20 px, column mean 3.5, row mean 6.5
+        l.paint(0.7, rows: 10...11, columns: 5...10)   // 12 px, column mean 7.5, row mean 10.5
+        let lm = l.mask()
+        XCTAssertEqual(lm.kept, 32)
+        XCTAssertEqual(lm.box, ForegroundMask.Box(top: 2, left: 3, bottom: 11, right: 10))
+        XCTAssertEqual(try XCTUnwrap(lm.centroid).row, (20 * 6.5 + 12 * 10.5) / 32)
+        XCTAssertEqual(try XCTUnwrap(lm.centroid).column, (20 * 3.5 + 12 * 7.5) / 32)
+    }
+
+    // MARK: - Otsu
+
+    /// Independent Otsu: every cut k (classes: bins < k and bins ≥ k, bin centres as values),
+    /// between-class variance w0·w1·(μ0 − μ1)².
+    static func betweenClassVariances(_ values: [Float]) -> [Int: Double] {
+        var histogram = [Double](repeating: 0, count: 256)
+        for v in values { histogram[v >= 1 ? 255 : (v > 0 ? Int(Double(v) * 256) : 0)] += 1 }
+        var out: [Int: Double] = [:]
+        for k in 1..<256 {
+            var w0 = 0.0, s0 = 0.0, w1 = 0.0, s1 = 0.0
+            for b in 0..<k { w0 += histogram[b]; s0 += histogram[b] * (Double(b) + 0.5) }
+            for b in k..<256 { w1 += histogram[b]; s1 += histogram[b] * (Double(b) + 0.5) }
+            guard w0 > 0, w1 > 0 else { continue }
+            out[k] = w0 * w1 * (s0 / w0 - s1 / w1) * (s0 / w0 - s1 / w1)
+        }
+        return out
+    }
+
+    func testOtsuThresholdOfBimodalHistogramsLiesBetweenTheModes() throws {
+        var rng = StatsTestRandom(seed: 21)
+        for (low, high) in [(0.2, 0.7), (0.05, 0.35), (0.6, 0.9)] {
+            for fractionHigh in [0.5, 0.2, 0.8, 0.05] {
+                let n = 4000
+                let values: [Float] = (0..<n).map { _ in
+                    let centre = Double.random(in: 0..<1, using: &rng) < fractionHigh ? high : low
+                    return Float(centre + Double.random(in: -0.02...0.02, using: &rng))
+                }
+                let t = try XCTUnwrap(ForegroundMask.otsu(values, padding: nil))
+                XCTAssert(t > low + 0.02 && t < high - 0.02 + 1.0 / 256,
+                          "modes \(low), \(high) (\(fractionHigh) high): threshold \(t)")
+                // The library's cut achieves the maximum between-class variance.
+                let between = Self.betweenClassVariances(values)
+                let best = try XCTUnwrap(between.values.max())
+                let cut = Int((t * 256).rounded())
+                XCTAssertEqual(t * 256, Double(cut), "threshold is a bin edge")
+                let mine = try XCTUnwrap(between[cut])
+                XCTAssertGreaterThanOrEqual(mine, best * (1 - 1e-12), "modes \(low), \(high)")
+                // The first maximising cut (an empty gap gives many equal ones): the one just
+                // above the highest low-mode bin.
+                let lowTop = values.filter { Double($0) < (low + high) / 2 }.map { Int(Double($0) * 256) }.max()!
+                XCTAssertEqual(cut, lowTop + 1, "modes \(low), \(high)")
+                // And the mask of such an image splits it there.
+                let image = Canvas(rows: 40, columns: 100, pixels: values)
+                let mask = image.mask()
+                XCTAssertEqual(mask.threshold, t)
+            }
+        }
+    }
+
+    func testOtsuAgreesWithBruteForceOnRandomHistograms() throws {
+        var rng = StatsTestRandom(seed: 22)
+        for trial in 0..<40 {
+            let modes = 1 + Int(rng.next() % 4)
+            let centres = (0..<modes).map { _ in Double.random(in: 0.05...0.95, using: &rng) }
+            let widths = (0..<modes).map { _ in Double.random(in: 0.005...0.2, using: &rng) }
+            let values: [Float] = (0..<3000).map { _ in
+                let m = Int(rng.next() % UInt64(modes))
+                return Float(min(1, max(0, centres[m] + widths[m] * (Double.random(in: -1...1, using: &rng)))))
+            }
+            let between = Self.betweenClassVariances(values)
+            guard let best = between.values.max() else {
+                XCTAssertNil(ForegroundMask.otsu(values, padding: nil))
+                continue
+            }
+            let t = try XCTUnwrap(ForegroundMask.otsu(values, padding: nil), "trial \(trial)")
+            let mine = try XCTUnwrap(between[Int((t * 256).rounded())], "trial \(trial): threshold \(t)")
+            XCTAssertGreaterThanOrEqual(mine, best * (1 - 1e-12), "trial \(trial)")
+        }
+    }
+
+    func testOtsuNeedsTwoOccupiedBins() {
+        XCTAssertNil(ForegroundMask.otsu([], padding: nil))
+        XCTAssertNil(ForegroundMask.otsu([0.5, 0.5, 0.5], padding: nil))
+        XCTAssertNil(ForegroundMask.otsu([0.5, 0.501, 0.5029], padding: nil), "one bin: [128/256, 129/256)")
+        XCTAssertEqual(ForegroundMask.otsu([0.5, 0.51], padding: nil), 129.0 / 256)
+        XCTAssertNil(ForegroundMask.otsu([0.2, 0.9], padding: [0, 1]))
+        XCTAssertEqual(ForegroundMask.otsu([0, 1], padding: nil), 1.0 / 256)
+    }
+
+    /// Otsu's classes are bins (a value on the edge k/256 is in the upper class), but the mask
+    /// rule is v > t with t = k/256: a bright level lying exactly on that edge falls on the wrong side.
+    func testBrightLevelOnTheThresholdEdgeIsForeground() throws {
+        var image = Canvas(16, 16, 0.25)                        // bin 64
+        image.paint(65.0 / 256, rows: 4...11, columns: 4...11) // bin 65, exactly its lower edge
+        let mask = image.mask()
+        XCTAssertEqual(mask.threshold, 65.0 / 256)
+        // Was a bug (fixed): Otsu puts the 64 pixels at 65/256 in the upper class (bin 65), then the rule v > t
+        // rejects them all: the mask is empty although the image has two levels.
+        XCTAssertFalse(mask.kept != 64, "16×16 image of 0.25 with an 8×8 square of 65/256 (= 0.25390625): threshold \(mask.threshold!), kept \(mask.kept), expected the 64 square pixels")
+        assertMask(mask, equals: image.bits { r, c in (4...11).contains(r) && (4...11).contains(c) })
+    }
+}
+
+extension ForegroundMaskTests.Canvas {
+    init(rows: Int, columns: Int, pixels: [Float]) {
+        precondition(pixels.count == rows * columns)
+        self.rows = rows
+        self.columns = columns
+        self.pixels = pixels
+    }
+}
