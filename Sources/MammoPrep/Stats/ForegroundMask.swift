@@ -40,22 +40,30 @@ public struct ForegroundMask: Sendable, Equatable {
         precondition(pixels.count == rows * columns)
         precondition(padding == nil || padding!.count == pixels.count)
         let threshold = otsu(pixels, padding: padding)
-        // Foreground runs per row.
+        // A padding pixel is never a candidate: fold it into the values as −∞ once, so the run
+        // scan below is one comparison per pixel.
+        let t = Float(threshold ?? -1)
         var runs = RunSet(rows: rows)
-        pixels.withUnsafeBufferPointer { v in
+        func scan(_ v: UnsafeBufferPointer<Float>, _ isCandidate: (Int) -> Bool) {
             // t = k/256 is exact in Float, and bin(v) > k − 1 ⇔ v·256 ≥ k ⇔ v ≥ t: the foreground is
-            // exactly Otsu's upper class. Constant candidates: every candidate is foreground.
-            let t = Float(threshold ?? -1)
+            // exactly Otsu's upper class. Constant candidates (t = −1): every candidate.
             for r in 0..<rows {
                 let base = r * columns
                 var c = 0
                 while c < columns {
-                    while c < columns && !(v[base + c] >= t && (padding == nil || padding![base + c] == 0)) { c += 1 }
+                    while c < columns && !(v[base + c] >= t && isCandidate(base + c)) { c += 1 }
                     if c == columns { break }
                     let start = c
-                    while c < columns && v[base + c] >= t && (padding == nil || padding![base + c] == 0) { c += 1 }
+                    while c < columns && v[base + c] >= t && isCandidate(base + c) { c += 1 }
                     runs.append(row: r, start: start, end: c - 1)
                 }
+            }
+        }
+        pixels.withUnsafeBufferPointer { v in
+            if let padding {
+                padding.withUnsafeBufferPointer { p in scan(v) { p[$0] == 0 } }
+            } else {
+                scan(v) { _ in true }
             }
         }
         let largest = runs.largestComponent(eightConnected: true)
@@ -64,18 +72,34 @@ public struct ForegroundMask: Sendable, Equatable {
         var kept = 0
         var top = Int.max, left = Int.max, bottom = -1, right = -1
         var sumRow = 0.0, sumColumn = 0.0
+        func keep(row: Int, from a: Int, to b: Int, into out: UnsafeMutableBufferPointer<UInt8>) {
+            // Pixels a...b of one row: set, count, and add to the centroid sums in closed form.
+            let base = row * columns
+            (out.baseAddress! + base + a).update(repeating: 1, count: b - a + 1)
+            let n = b - a + 1
+            kept += n
+            sumColumn += Double(a + b) * Double(n) / 2
+            sumRow += Double(row) * Double(n)
+            left = Swift.min(left, a)
+            right = Swift.max(right, b)
+            top = Swift.min(top, row)
+            bottom = Swift.max(bottom, row)
+        }
         bits.withUnsafeMutableBufferPointer { out in
             for run in filled.runs {
+                guard let padding else {
+                    keep(row: run.row, from: run.start, to: run.end, into: out)
+                    continue
+                }
+                // Split the run around padding pixels (holes may contain padding).
                 let base = run.row * columns
-                for c in run.start...run.end where padding == nil || padding![base + c] == 0 {
-                    out[base + c] = 1
-                    kept += 1
-                    sumColumn += Double(c)
-                    left = Swift.min(left, c)
-                    right = Swift.max(right, c)
-                    top = Swift.min(top, run.row)
-                    bottom = Swift.max(bottom, run.row)
-                    sumRow += Double(run.row)
+                var c = run.start
+                while c <= run.end {
+                    while c <= run.end && padding[base + c] != 0 { c += 1 }
+                    if c > run.end { break }
+                    let a = c
+                    while c <= run.end && padding[base + c] == 0 { c += 1 }
+                    keep(row: run.row, from: a, to: c - 1, into: out)
                 }
             }
         }
@@ -90,11 +114,24 @@ public struct ForegroundMask: Sendable, Equatable {
     public static func otsu(_ pixels: [Float], padding: [UInt8]?) -> Double? {
         let bins = 256
         var histogram = [Int](repeating: 0, count: bins)
-        pixels.withUnsafeBufferPointer { v in
-            for i in 0..<v.count where padding == nil || padding![i] == 0 {
-                histogram[PixelStatistics.bin(v[i], scale: Float(bins), last: bins - 1)] += 1
+        // Four interleaved sub-histograms: runs of equal values (the background) do not serialise
+        // on one counter.
+        var sub = [Int](repeating: 0, count: 4 * bins)
+        sub.withUnsafeMutableBufferPointer { h in
+            pixels.withUnsafeBufferPointer { v in
+                let scale = Float(bins), last = bins - 1
+                if let padding {
+                    padding.withUnsafeBufferPointer { p in
+                        for i in 0..<v.count where p[i] == 0 {
+                            h[(i & 3) * bins + PixelStatistics.bin(v[i], scale: scale, last: last)] += 1
+                        }
+                    }
+                } else {
+                    for i in 0..<v.count { h[(i & 3) * bins + PixelStatistics.bin(v[i], scale: scale, last: last)] += 1 }
+                }
             }
         }
+        for b in 0..<bins { histogram[b] = sub[b] + sub[bins + b] + sub[2 * bins + b] + sub[3 * bins + b] }
         let total = histogram.reduce(0, +)
         guard histogram.filter({ $0 > 0 }).count >= 2 else { return nil }
         // Bin centres as the class values (Otsu's ω, μ over the histogram).

@@ -159,8 +159,9 @@ public struct PixelStatistics: Sendable, Equatable {
     /// them); min and max ignore it.
     @inline(__always)
     static func bin(_ x: Float, scale: Float, last: Int) -> Int {
-        let scaled = x * scale
-        return scaled >= Float(last) ? last : (scaled > 0 ? Int(scaled) : 0)
+        // IEEE maximum/minimum return the number when the other operand is NaN, so NaN lands in
+        // bin 0 and the conversion below is always in range (branch-free clamps).
+        Int(Float.minimum(Float.maximum(x * scale, 0), Float(last)))
     }
 
     /// Chan et al. update with a summary (n, mean − pivot, M2) of other values.
