@@ -62,6 +62,22 @@ public enum InputImage {
         switch self { case .dicom(let f): return f.frameCount; case .tiff(let f): return f.frameCount }
     }
 
+    /// The frames a command works on: `selected` (0-based, `--frame K`) or all of them.
+    public func frames(selecting selected: Int?) throws -> [Int] {
+        guard let selected else { return Array(0..<frameCount) }
+        guard selected >= 0, selected < frameCount else {
+            throw MammoPrepError(path: path, stage: .read, code: .shortPixelData,
+                                 detail: "--frame \(selected) requested, the object has \(frameCount) frame\(frameCount == 1 ? "" : "s")")
+        }
+        return [selected]
+    }
+
+    /// (0020,0062) Image Laterality of a DICOM input (nil for TIFF or when absent).
+    public var laterality: String? {
+        if case .dicom(let file) = self { return file.attributes.imageLaterality }
+        return nil
+    }
+
     public func readFrame(_ index: Int) throws -> DecodedFrame {
         switch self {
         case .dicom(let f): return .integer(try f.readFrame(index))

@@ -271,23 +271,13 @@ public final class Converter: @unchecked Sendable {
         if lock.withLock({ done.contains(input.path) }) { return .done }
         guard try ImageFormat.detect(path: input.path) != nil else { return .notImage }
         let image = try InputImage.open(path: input.path, limits: options.limits)
-        let frames: [Int]
-        if let frame = options.frame {
-            guard frame < image.frameCount else {
-                throw MammoPrepError(path: input.path, stage: .read, code: .shortPixelData,
-                                     detail: "--frame \(frame) requested, the object has \(image.frameCount) frame\(image.frameCount == 1 ? "" : "s")")
-            }
-            frames = [frame]
-        } else {
-            frames = Array(0..<image.frameCount)
-        }
+        let frames = try image.frames(selecting: options.frame)
         if options.format == .npyStack && frames.count != 1 {
             throw MammoPrepError(path: input.path, stage: .read, code: .invalidAttribute,
                                  detail: "--format npy-stack takes one frame per input and this one has \(frames.count); choose one with --frame")
         }
         let multi = options.frame == nil && image.frameCount > 1
-        var laterality: String?
-        if case .dicom(let file) = image { laterality = file.attributes.imageLaterality }
+        let laterality = image.laterality
         var lines: [String] = []
         for frame in frames {
             let windowed = try reader.window(image, frame: frame, path: input.path)

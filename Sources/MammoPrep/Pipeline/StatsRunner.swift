@@ -160,19 +160,9 @@ public final class StatsRunner: @unchecked Sendable {
         do {
             guard try ImageFormat.detect(path: input.path) != nil else { return .skipped }
             let image = try InputImage.open(path: input.path, limits: options.limits)
-            let frames: [Int]
-            if let frame = options.frame {
-                guard frame < image.frameCount else {
-                    throw MammoPrepError(path: input.path, stage: .read, code: .shortPixelData,
-                                         detail: "--frame \(frame) requested, the object has \(image.frameCount) frame\(image.frameCount == 1 ? "" : "s")")
-                }
-                frames = [frame]
-            } else {
-                frames = Array(0..<image.frameCount)
-            }
+            let frames = try image.frames(selecting: options.frame)
+            let laterality = image.laterality
             var results: [(ImageStatistics, PixelStatistics)] = []
-            var laterality: String?
-            if case .dicom(let file) = image { laterality = file.attributes.imageLaterality }
             for frame in frames {
                 let windowed = try reader.window(image, frame: frame, path: input.path)
                 var pixels = windowed.pixels, rows = windowed.rows, columns = windowed.columns

@@ -2,17 +2,6 @@ import ArgumentParser
 import Foundation
 import MammoPrep
 
-extension ShardArgument: ExpressibleByArgument {}
-
-/// `--shard I/N` or `--shard slurm`.
-struct ShardArgument {
-    let shard: Shard
-    init?(argument: String) {
-        guard let shard = Shard(argument: argument) else { return nil }
-        self.shard = shard
-    }
-}
-
 extension MammoPrepCommand {
     /// `mammo-prep convert INPUT… --out DIR` (design.md §2).
     struct Convert: ParsableCommand {
@@ -47,23 +36,18 @@ extension MammoPrepCommand {
         @OptionGroup(title: "Normalization")
         var normalization: NormalizationArguments
 
-        @Option(name: [.short, .customLong("jobs")], help: "Images converted in parallel (default: all cores).")
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-        @Option(help: ArgumentHelp("Process the I-th of N deterministic parts of the sorted inputs, or 'slurm' to take them from a Slurm job array.", valueName: "I/N|slurm"))
-        var shard: ShardArgument?
 
         @Flag(help: "Replace outputs of a different configuration in the output folder.")
         var overwrite = false
 
-        @Flag(name: [.short, .long], help: "No progress bar and no summary.")
-        var quiet = false
+        @OptionGroup(title: "Batch")
+        var batch: BatchOptions
 
         @OptionGroup(title: "Limits")
         var limits: LimitOptions
 
         func validate() throws {
-            guard jobs >= 1 else { throw ValidationError("'--jobs' must be at least 1.") }
             if let frame, frame < 0 { throw ValidationError("'--frame' must be 0 or more.") }
             if format == .npyStack && geometry.size == nil && geometry.model == nil {
                 throw ValidationError("'--format npy-stack' needs a fixed size: give '--size' or '--model'.")
@@ -115,20 +99,20 @@ extension MammoPrepCommand {
             var inputs: [InputFile]
             do {
                 let adapter = try adapterOptions(windowing: window.options)
-                let stackName = shard.map { "stack.shard-\($0.shard.index)-of-\($0.shard.count)" } ?? "stack"
+                let stackName = batch.shard.map { "stack.shard-\($0.shard.index)-of-\($0.shard.count)" } ?? "stack"
                 let options = ConvertOptions(outputDirectory: out, format: format, frame: frame, windowing: window.options,
-                                             limits: limits.limits, jobs: jobs, overwrite: overwrite, adapter: adapter,
+                                             limits: limits.limits, jobs: batch.jobs, overwrite: overwrite, adapter: adapter,
                                              stackName: stackName)
                 converter = Converter(options: options, toolVersion: MammoPrepVersion.string)
                 inputs = try InputDiscovery.collect(self.inputs)
-                if let shard { inputs = shard.shard.select(inputs) }
+                if let shard = batch.shard { inputs = shard.shard.select(inputs) }
                 try converter.prepare()
                 try converter.prepareStack(for: inputs)
             } catch let error as MammoPrepError {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
-            let bar = ProgressBar(quiet: quiet)
+            let bar = ProgressBar(quiet: batch.quiet)
             converter.onFailure = { error in bar.interrupt { Console.error(error.description) } }
             let summary = converter.run(inputs) { bar.update($0) }
             bar.finish()
@@ -136,7 +120,7 @@ extension MammoPrepCommand {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
-            if !quiet {
+            if !batch.quiet {
                 let rate = summary.seconds > 0 ? Double(summary.converted) / summary.seconds : 0
                 print("converted \(summary.converted), skipped \(summary.skippedDone + summary.skippedNotImage) "
                       + "(\(summary.skippedDone) already done, \(summary.skippedNotImage) not DICOM/TIFF), failed \(summary.failed); "

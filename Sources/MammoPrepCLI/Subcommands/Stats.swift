@@ -9,6 +9,7 @@ extension MammoPrepCommand {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cohort mean/std pooled over every (masked) pixel of the windowed images, and merging of shards.",
+            discussion: "`mammo-prep stats INPUT… --out stats.json` runs `compute` (see `mammo-prep stats compute --help` for its options).",
             subcommands: [Compute.self, Merge.self],
             defaultSubcommand: Compute.self
         )
@@ -49,38 +50,32 @@ extension MammoPrepCommand.Stats {
         @OptionGroup(title: "Geometry (the pixels convert would write with the same options)")
         var geometry: GeometryArguments
 
-        @Option(name: [.short, .customLong("jobs")], help: "Images read in parallel (default: all cores).")
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-        @Option(help: ArgumentHelp("Process the I-th of N deterministic parts of the sorted inputs, or 'slurm' to take them from a Slurm job array.", valueName: "I/N|slurm"))
-        var shard: ShardArgument?
-
-        @Flag(name: [.short, .long], help: "No progress bar and no summary.")
-        var quiet = false
+        @OptionGroup(title: "Batch")
+        var batch: BatchOptions
 
         @OptionGroup(title: "Limits")
         var limits: LimitOptions
 
         func validate() throws {
-            guard jobs >= 1 else { throw ValidationError("'--jobs' must be at least 1.") }
             if let frame, frame < 0 { throw ValidationError("'--frame' must be 0 or more.") }
         }
 
         func run() throws {
             let options = StatsOptions(windowing: window.options, frame: frame, geometry: geometry.geometry, mask: mask,
-                                       limits: limits.limits, jobs: jobs, shard: shard?.shard)
+                                       limits: limits.limits, jobs: batch.jobs, shard: batch.shard?.shard)
             let runner = StatsRunner(options: options, toolVersion: MammoPrepVersion.string)
             var inputs: [InputFile]
             do {
                 inputs = try InputDiscovery.collect(self.inputs, checkCollisions: false)
-                if let shard { inputs = shard.shard.select(inputs) }
+                if let shard = batch.shard { inputs = shard.shard.select(inputs) }
                 try StatsOutput.checkWritable(out)
                 if let perImage { try StatsOutput.checkWritable(perImage) }
             } catch let error as MammoPrepError {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
-            let bar = ProgressBar(quiet: quiet)
+            let bar = ProgressBar(quiet: batch.quiet)
             runner.onFailure = { error in bar.interrupt { Console.error(error.description) } }
             let start = Date()
             let report: StatsReport
@@ -111,7 +106,7 @@ extension MammoPrepCommand.Stats {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
-            if !quiet {
+            if !batch.quiet {
                 let seconds = Date().timeIntervalSince(start)
                 let figures = report.statistics.count > 0
                     ? String(format: "mean %.6f, std %.6f over %d pixels", report.mean, report.standardDeviation, report.statistics.count)
