@@ -11,6 +11,8 @@ set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 images=8
 reps=3
 out="$root/bench-out"
@@ -35,22 +37,12 @@ bin="$(cd "$root" && swift build -c release --show-bin-path)/mammo-prep"
 # The image: same cache layout and stamp as convert.sh/decode.sh.
 uid=1.2.840.10008.1.2.1
 dir="$out/images/4096x3328-12bit/$uid"
-gen_hash=$(cat "$root/Fixtures/generate/phantom.py" "$root/Fixtures/generate/dicomio.py" 2>/dev/null | sha256sum | cut -c1-16)
-mkdir -p "$dir"
-if [[ ! -f "$dir/source.dcm" || "$(cat "$dir/stamp" 2>/dev/null)" != "$gen_hash" ]]; then
-    echo "adapter.sh: generating the 4096x3328 12-bit phantom" >&2
-    rm -f "$dir"/*.dcm
-    "$python" "$root/Fixtures/generate/phantom.py" --rows 4096 --cols 3328 --bits 12 --transfer-syntax "$uid" \
-        --out "$dir/tmp.dcm" > "$dir/generate.log" 2>&1
-    mv "$dir/tmp.dcm" "$dir/source.dcm"
-    echo "$gen_hash" > "$dir/stamp"
-fi
+echo "adapter.sh: the 4096x3328 12-bit phantom (cached unless the generator changed)" >&2
+bench_phantom "$dir" "$(bench_gen_hash)" 4096 3328 12 MONOCHROME2 "$uid" \
+    || { tail -n 5 "$dir/generate.log" >&2; exit 1; }
+bench_links "$dir" "$images"
 files=()
-for ((i = 1; i <= images; i++)); do
-    f=$(printf '%s/img-%03d.dcm' "$dir" "$i")
-    [[ -f "$f" ]] || ln -f "$dir/source.dcm" "$f" 2>/dev/null || cp "$dir/source.dcm" "$f"
-    files+=("$f")
-done
+for ((i = 1; i <= images; i++)); do files+=("$(printf '%s/img-%03d.dcm' "$dir" "$i")"); done
 cat "${files[@]}" > /dev/null   # warm page cache
 
 tmp="$out/adapter-tmp"

@@ -22,6 +22,8 @@ unset OPJ_NUM_THREADS   # OpenJPEG (every tool) would otherwise decode with that
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 images=8
 syntax_images=""
@@ -138,24 +140,13 @@ phantom="$root/Fixtures/generate/phantom.py"
 # (RxC-Bbit-MONOCHROME1, RxC-Bbit-SIGMOID). SIGMOID: phantom.py has no option for the VOI LUT
 # Function, so its Explicit VR LE output is post-edited with pydicom (VOILUTFunction = SIGMOID; the
 # phantom's NORMAL/HARDER/SOFTER windows are kept).
-gen_hash=$(cat "$phantom" "$root/Fixtures/generate/dicomio.py" 2>/dev/null | sha256sum | cut -c1-16)
+gen_hash=$(bench_gen_hash)
 
 case_dir() {  # rows cols bits photometric voi uid
     local suffix=""
     [[ "$4" != MONOCHROME2 ]] && suffix+="-$4"
     [[ "$5" != LINEAR ]] && suffix+="-$5"
     echo "$out/images/${1}x${2}-${3}bit${suffix}/$6"
-}
-
-set_voi_function() {  # in out function
-    "$python" - "$1" "$2" "$3" <<'PY'
-import sys
-import pydicom
-src, dst, function = sys.argv[1:4]
-ds = pydicom.dcmread(src)
-ds.VOILUTFunction = function
-ds.save_as(dst, enforce_file_format=True)
-PY
 }
 
 declare -A gen_note=()
@@ -166,29 +157,13 @@ for entry in "${cases[@]}"; do
     n=$images; [[ $group == syntax ]] && n=$syntax_images
     dir=$(case_dir "$rows" "$cols" "$bits" "$photometric" "$voi" "$uid")
     stamp="$gen_hash"; [[ "$voi" != LINEAR ]] && stamp+="+voi=$voi"
-    mkdir -p "$dir"
-    if [[ -f "$dir/source.dcm" && "$(cat "$dir/stamp" 2>/dev/null)" == "$stamp" ]]; then
-        say "image for $name ($id): cached"
-    else
-        say "image for $name ($id): generating ${rows}x${cols} ${bits}-bit $photometric $voi"
-        rm -f "$dir"/*.dcm "$dir/stamp"
-        if "$python" "$phantom" --rows "$rows" --cols "$cols" --bits "$bits" \
-                --photometric "$photometric" --transfer-syntax "$uid" --out "$dir/tmp.dcm" \
-                > "$dir/generate.log" 2>&1 \
-            && { [[ "$voi" == LINEAR ]] || set_voi_function "$dir/tmp.dcm" "$dir/tmp.dcm" "$voi" >> "$dir/generate.log" 2>&1; }; then
-            mv "$dir/tmp.dcm" "$dir/source.dcm"
-            echo "$stamp" > "$dir/stamp"
-        else
-            rm -f "$dir/tmp.dcm"
-            gen_note[$id]="generation failed: $(oneline < "$dir/generate.log")"
-            say "  ${gen_note[$id]}"
-            continue
-        fi
+    say "image for $name ($id): ${rows}x${cols} ${bits}-bit $photometric $voi (cached unless the generator changed)"
+    if ! bench_phantom "$dir" "$stamp" "$rows" "$cols" "$bits" "$photometric" "$uid" "$voi"; then
+        gen_note[$id]="generation failed: $(oneline < "$dir/generate.log")"
+        say "  ${gen_note[$id]}"
+        continue
     fi
-    for ((i = 1; i <= n; i++)); do
-        f=$(printf '%s/img-%03d.dcm' "$dir" "$i")
-        [[ -f "$f" ]] || ln -f "$dir/source.dcm" "$f" 2>/dev/null || cp "$dir/source.dcm" "$f"
-    done
+    bench_links "$dir" "$n"
 done
 generate_s=$(elapsed "$t0" "$(now)")
 

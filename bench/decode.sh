@@ -20,6 +20,8 @@ unset OPJ_NUM_THREADS   # OpenJPEG (both sides) would otherwise decode with that
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 images=4
 size=4096x3328
@@ -99,7 +101,7 @@ syntaxes=(
 
 # The cache is keyed on size/bits and invalidated when the generator's source changes (phantom.py
 # and the dicomio.py it imports; the fixture suite's own make_fixtures.py does not matter here).
-gen_hash=$(cat "$phantom" "$root/Fixtures/generate/dicomio.py" 2>/dev/null | sha256sum | cut -c1-16)
+gen_hash=$(bench_gen_hash)
 cache="$out/images/${rows}x${cols}-${bits}bit"
 mkdir -p "$cache"
 
@@ -109,28 +111,13 @@ for entry in "${syntaxes[@]}"; do
     IFS='|' read -r uid lossy name <<< "$entry"
     if [[ -n "$only" && ",$only," != *",$uid,"* ]]; then continue; fi
     dir="$cache/$uid"
-    mkdir -p "$dir"
-    if [[ -f "$dir/source.dcm" && "$(cat "$dir/stamp" 2>/dev/null)" == "$gen_hash" ]]; then
-        say "image for $name ($uid): cached"
-    else
-        say "image for $name ($uid): generating ${rows}x${cols} ${bits}-bit"
-        rm -f "$dir"/*.dcm "$dir/stamp"
-        if "$python" "$phantom" --rows "$rows" --cols "$cols" --bits "$bits" \
-                --photometric MONOCHROME2 --transfer-syntax "$uid" --out "$dir/tmp.dcm" \
-                > "$dir/generate.log" 2>&1; then
-            mv "$dir/tmp.dcm" "$dir/source.dcm"
-            echo "$gen_hash" > "$dir/stamp"
-        else
-            rm -f "$dir/tmp.dcm"
-            gen_note[$uid]="generation failed: $(oneline < "$dir/generate.log")"
-            say "  ${gen_note[$uid]}"
-            continue
-        fi
+    say "image for $name ($uid): ${rows}x${cols} ${bits}-bit (cached unless the generator changed)"
+    if ! bench_phantom "$dir" "$gen_hash" "$rows" "$cols" "$bits" MONOCHROME2 "$uid"; then
+        gen_note[$uid]="generation failed: $(oneline < "$dir/generate.log")"
+        say "  ${gen_note[$uid]}"
+        continue
     fi
-    for ((i = 1; i <= images; i++)); do
-        f=$(printf '%s/img-%03d.dcm' "$dir" "$i")
-        [[ -f "$f" ]] || ln -f "$dir/source.dcm" "$f" 2>/dev/null || cp "$dir/source.dcm" "$f"
-    done
+    bench_links "$dir" "$images"
 done
 generate_s=$(elapsed "$t0" "$(now)")
 

@@ -19,6 +19,8 @@ unset OPJ_NUM_THREADS   # OpenJPEG would otherwise decode with that many threads
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 images=8
 out="$root/bench-out"
@@ -91,7 +93,7 @@ phantom="$root/Fixtures/generate/phantom.py"
 # --- 2. images, cached ------------------------------------------------------------------------------
 # Same layout and stamp as bench/decode.sh and bench/convert.sh: OUT/images/RxC-Bbit/UID/source.dcm
 # + img-NNN.dcm hard links, so the three benchmarks share images.
-gen_hash=$(cat "$phantom" "$root/Fixtures/generate/dicomio.py" 2>/dev/null | sha256sum | cut -c1-16)
+gen_hash=$(bench_gen_hash)
 case_dir() { echo "$out/images/${rows}x${cols}-${bits}bit/$1"; }   # uid
 
 max_rss=0; for n in "${rss_counts[@]}"; do (( n > max_rss )) && max_rss=$n; done
@@ -100,29 +102,14 @@ t0=$(now)
 for entry in "${cases[@]}"; do
     IFS='|' read -r id name uid <<< "$entry"
     dir=$(case_dir "$uid")
-    mkdir -p "$dir"
-    if [[ -f "$dir/source.dcm" && "$(cat "$dir/stamp" 2>/dev/null)" == "$gen_hash" ]]; then
-        say "image for $name: cached"
-    else
-        say "image for $name: generating ${rows}x${cols} ${bits}-bit MONOCHROME2"
-        rm -f "$dir"/*.dcm "$dir/stamp"
-        if "$python" "$phantom" --rows "$rows" --cols "$cols" --bits "$bits" \
-                --photometric MONOCHROME2 --transfer-syntax "$uid" --out "$dir/tmp.dcm" \
-                > "$dir/generate.log" 2>&1; then
-            mv "$dir/tmp.dcm" "$dir/source.dcm"
-            echo "$gen_hash" > "$dir/stamp"
-        else
-            rm -f "$dir/tmp.dcm"
-            gen_note[$id]="generation failed: $(oneline < "$dir/generate.log")"
-            say "  ${gen_note[$id]}"
-            continue
-        fi
+    say "image for $name: ${rows}x${cols} ${bits}-bit MONOCHROME2 (cached unless the generator changed)"
+    if ! bench_phantom "$dir" "$gen_hash" "$rows" "$cols" "$bits" MONOCHROME2 "$uid"; then
+        gen_note[$id]="generation failed: $(oneline < "$dir/generate.log")"
+        say "  ${gen_note[$id]}"
+        continue
     fi
     n=$images; [[ $id == explicit-le ]] && (( max_rss > n )) && n=$max_rss
-    for ((i = 1; i <= n; i++)); do
-        f=$(printf '%s/img-%03d.dcm' "$dir" "$i")
-        [[ -f "$f" ]] || ln -f "$dir/source.dcm" "$f" 2>/dev/null || cp "$dir/source.dcm" "$f"
-    done
+    bench_links "$dir" "$n"
 done
 generate_s=$(elapsed "$t0" "$(now)")
 
