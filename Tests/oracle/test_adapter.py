@@ -938,3 +938,19 @@ def test_zz_report_measured_differences(capsys):
         print("\n" + "\n".join(lines))
     if any(m["outputs"] for m in MEASURED.values()):
         assert all(m["max"] <= RESIZE_TOL for m in MEASURED.values())
+
+
+# ------------------------------------------------------------------------------ absurd sizes
+@pytest.mark.parametrize("args", [
+    ["--size", "60000x60000"],
+    ["--size", "20000", "--fit", "crop", "--crop-pct", "0.1"],
+    ["--fit", "crop", "--size", "10", "--crop-pct", "0.01"],
+], ids=["size", "crop-scale", "crop-pct"])
+def test_absurd_output_sizes_are_usage_errors(tmp_path, args):
+    """An output size beyond --max-frame-pixels is refused before any image is read (exit 2, one
+    message), for convert and stats alike: never an out-of-memory kill."""
+    for cmd in (["convert", FIXTURES / "tiff", "--out", tmp_path / "o"], ["stats", FIXTURES / "tiff", "--out", tmp_path / "s.json"]):
+        proc = run(*cmd, *args)
+        assert proc.returncode == 2, (cmd, proc.stderr)
+        assert "Error:" in proc.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "s.json").exists()

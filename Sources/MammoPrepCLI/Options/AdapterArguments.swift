@@ -60,12 +60,23 @@ struct GeometryArguments: ParsableArguments {
         if let model, ModelPreset.named(model) == nil {
             throw ValidationError("Unknown model '\(model)'. Known presets: \(ModelPreset.names.joined(separator: ", ")).")
         }
-        if let cropPct, !(cropPct > 0 && cropPct <= 1) { throw ValidationError("'--crop-pct' must be in (0, 1].") }
+        if let cropPct, !(cropPct >= 0.1 && cropPct <= 1) { throw ValidationError("'--crop-pct' must be in [0.1, 1].") }
         guard cropMargin >= 0 else { throw ValidationError("'--crop-margin' must be 0 or more.") }
         if fit == .crop && size == nil && model == nil { throw ValidationError("'--fit crop' needs '--size' or '--model'.") }
     }
 
     var preset: ModelPreset? { model.flatMap(ModelPreset.named) }
+
+    /// Refuses output sizes beyond the frame-pixel limit (before any image is read): an absurd
+    /// --size must be a usage error, not an out-of-memory kill.
+    func check(limits: ReadLimits) throws {
+        guard let size = geometry.size else { return }
+        let crop = fit == .crop ? 1 / geometry.cropPct : 1
+        let pixels = Double(size.rows) * Double(size.columns) * crop * crop
+        if pixels > Double(limits.maxFramePixels) {
+            throw ValidationError("'--size \(size.rows)x\(size.columns)' needs \(Int(pixels)) pixels per frame, beyond '--max-frame-pixels' \(limits.maxFramePixels).")
+        }
+    }
 
     var geometry: GeometryOptions {
         let p = preset

@@ -49,6 +49,7 @@ extension MammoPrepCommand {
 
         func validate() throws {
             if let frame, frame < 0 { throw ValidationError("'--frame' must be 0 or more.") }
+            try geometry.check(limits: limits.limits)
             if format == .npyStack && geometry.size == nil && geometry.model == nil {
                 throw ValidationError("'--format npy-stack' needs a fixed size: give '--size' or '--model'.")
             }

@@ -59,6 +59,7 @@ extension MammoPrepCommand.Stats {
 
         func validate() throws {
             if let frame, frame < 0 { throw ValidationError("'--frame' must be 0 or more.") }
+            try geometry.check(limits: limits.limits)
         }
 
         func run() throws {
