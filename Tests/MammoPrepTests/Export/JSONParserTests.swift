@@ -1,9 +1,9 @@
-import XCTest
+import Testing
 @testable import MammoPrep
 
 /// `JSONValue.parse` (strict RFC 8259 reader): round trips with `serialized()`, escapes, numbers,
 /// and malformed input reported as thrown errors.
-final class JSONParserTests: XCTestCase {
+@Suite struct JSONParserTests {
 
     /// Structural equality that, unlike `==` (which compares serializations), tells .int from
     /// .double by case and compares doubles by bit pattern.
@@ -21,45 +21,48 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
-    func assertRoundTrip(_ value: JSONValue, file: StaticString = #filePath, line: UInt = #line) {
+    func assertRoundTrip(_ value: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) {
         let text = value.serialized()
         do {
             let back = try JSONValue.parse(text)
-            XCTAssert(Self.identical(back, value), "\(text) read back as \(back.serialized())", file: file, line: line)
-            XCTAssertEqual(back.serialized(), text, file: file, line: line)
+            #expect(Self.identical(back, value), "\(text) read back as \(back.serialized())", sourceLocation: sourceLocation)
+            #expect(back.serialized() == text, sourceLocation: sourceLocation)
         } catch {
-            XCTFail("\(text): \(error)", file: file, line: line)
+            Issue.record("\(text): \(error)", sourceLocation: sourceLocation)
         }
     }
 
-    func assertRejects(_ text: String, _ why: String = "", file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try JSONValue.parse(text), "\(why): \(text.prefix(80))", file: file, line: line) { error in
-            guard let e = error as? JSONValue.ParseError else { return XCTFail("\(type(of: error))", file: file, line: line) }
-            XCTAssert(e.offset >= 0 && e.offset <= text.utf8.count, "offset \(e.offset)", file: file, line: line)
-            XCTAssert(e.description.hasPrefix("invalid JSON at byte \(e.offset): "), e.description, file: file, line: line)
+    func assertRejects(_ text: String, _ why: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+        let thrown = #expect(throws: (any Error).self, "\(why): \(text.prefix(80))", sourceLocation: sourceLocation) {
+            _ = try JSONValue.parse(text)
+        }
+        if let error = thrown {
+            guard let e = error as? JSONValue.ParseError else { Issue.record("\(type(of: error))", sourceLocation: sourceLocation); return }
+            #expect(e.offset >= 0 && e.offset <= text.utf8.count, "offset \(e.offset)", sourceLocation: sourceLocation)
+            #expect(e.description.hasPrefix("invalid JSON at byte \(e.offset): "), "\(e.description)", sourceLocation: sourceLocation)
         }
     }
 
     // MARK: - Round trips
 
-    func testObjectsKeepKeyOrder() throws {
+    @Test func objectsKeepKeyOrder() throws {
         let value = JSONValue.object([("z", .int(1)), ("a", .int(2)), ("m", .null), ("b", .bool(false)),
                                       ("", .string("empty key")), ("nested", .object([("y", .int(1)), ("x", .int(2))]))])
         assertRoundTrip(value)
         let parsed = try JSONValue.parse(#"{"z": 1, "a": 2, "m": null, "b": false, "": "empty key", "nested": {"y": 1, "x": 2}}"#)
-        guard case .object(let pairs) = parsed else { return XCTFail("not an object") }
-        XCTAssertEqual(pairs.map(\.0), ["z", "a", "m", "b", "", "nested"])
-        XCTAssertEqual(parsed["a"]?.intValue, 2)
-        XCTAssertEqual(parsed["nested"]?["x"]?.intValue, 2)
-        XCTAssertNil(parsed["missing"])
-        XCTAssertNil(JSONValue.int(3)["a"])
+        guard case .object(let pairs) = parsed else { Issue.record("not an object"); return }
+        #expect(pairs.map(\.0) == ["z", "a", "m", "b", "", "nested"])
+        #expect(parsed["a"]?.intValue == 2)
+        #expect(parsed["nested"]?["x"]?.intValue == 2)
+        #expect(parsed["missing"] == nil)
+        #expect(JSONValue.int(3)["a"] == nil)
         // Duplicate keys are kept in order; the subscript gives the first.
         let duplicate = try JSONValue.parse(#"{"k": 1, "k": 2}"#)
-        XCTAssertEqual(duplicate.serialized(), #"{"k": 1, "k": 2}"#)
-        XCTAssertEqual(duplicate["k"]?.intValue, 1)
+        #expect(duplicate.serialized() == #"{"k": 1, "k": 2}"#)
+        #expect(duplicate["k"]?.intValue == 1)
     }
 
-    func testArraysAndNesting() throws {
+    @Test func arraysAndNesting() throws {
         assertRoundTrip(.array([]))
         assertRoundTrip(.object([]))
         assertRoundTrip(.array([.int(1), .double(2.5), .string("x"), .null, .bool(true), .array([.array([])]),
@@ -69,13 +72,13 @@ final class JSONParserTests: XCTestCase {
         assertRoundTrip(deep)
         // Whitespace of all four kinds anywhere between tokens.
         let spaced = try JSONValue.parse(" \t\r\n[ 1 ,\n\t{ \"a\" : [ ] , \"b\":null } ,\r\n\"s\" ]\n ")
-        XCTAssertEqual(spaced.serialized(), #"[1, {"a": [], "b": null}, "s"]"#)
+        #expect(spaced.serialized() == #"[1, {"a": [], "b": null}, "s"]"#)
         for scalar in ["0", "-1", "true", "false", "null", "\"\"", "1.5"] {
-            XCTAssertEqual(try JSONValue.parse(scalar).serialized(), scalar, "top-level \(scalar)")
+            #expect(try JSONValue.parse(scalar).serialized() == scalar, "top-level \(scalar)")
         }
     }
 
-    func testStringsWithEscapesAndUnicode() throws {
+    @Test func stringsWithEscapesAndUnicode() throws {
         let strings = ["", "plain", "quote \" backslash \\ slash /", "tab\tnewline\nreturn\r",
                        "controls \u{0}\u{1}\u{8}\u{C}\u{1F}\u{7F}", "é à ü ß", "日本語", "emoji 😀 🇫🇷 👩‍👩‍👧",
                        "\u{FFFF}\u{10FFFF}", "mixed \"😀\"\n\\u0041 literal"]
@@ -91,23 +94,23 @@ final class JSONParserTests: XCTestCase {
         ]
         for (json, expected) in cases {
             let parsed = try JSONValue.parse(json)
-            XCTAssertEqual(parsed.stringValue.map { Array($0.unicodeScalars) }, Array(expected.unicodeScalars), json)
+            #expect(parsed.stringValue.map { Array($0.unicodeScalars) } == Array(expected.unicodeScalars), "\(json)")
         }
         // Raw UTF-8 passes through byte for byte.
-        XCTAssertEqual(try JSONValue.parse("\"é😀\"").stringValue, "é😀")
+        #expect(try JSONValue.parse("\"é😀\"").stringValue == "é😀")
     }
 
-    func testIntsAndDoublesStayApart() throws {
+    @Test func intsAndDoublesStayApart() throws {
         let ints: [Int] = [0, 1, -1, 42, 1 << 53, (1 << 53) + 1, Int.max, Int.min, -9_007_199_254_740_993]
         for i in ints {
             assertRoundTrip(.int(i))
-            guard case .int(let back) = try JSONValue.parse(String(i)) else { return XCTFail("\(i) not an int") }
-            XCTAssertEqual(back, i)
+            guard case .int(let back) = try JSONValue.parse(String(i)) else { Issue.record("\(i) not an int"); return }
+            #expect(back == i)
         }
         for d in [0.0, 1.0, -1.0, 2048.0, 1e15, 1e16, 123456789012345.0, 0.5] {
             assertRoundTrip(.double(d))
             guard case .double = try JSONValue.parse(JSONValue.double(d).serialized()) else {
-                return XCTFail("\(d) did not read back as a double")
+                Issue.record("\(d) did not read back as a double"); return
             }
         }
         let samples: [(String, JSONValue)] = [
@@ -115,19 +118,19 @@ final class JSONParserTests: XCTestCase {
             ("1e+2", .double(100)), ("-1.5e-3", .double(-0.0015)), ("-0", .int(0)), ("0.0", .double(0)),
         ]
         for (text, expected) in samples {
-            XCTAssert(Self.identical(try JSONValue.parse(text), expected), text)
+            #expect(Self.identical(try JSONValue.parse(text), expected), "\(text)")
         }
         // Beyond Int: a double, not an overflow.
-        XCTAssert(Self.identical(try JSONValue.parse("9223372036854775808"), .double(9223372036854775808)))
-        XCTAssert(Self.identical(try JSONValue.parse("-9223372036854775809"), .double(-0x1p63)))
+        #expect(Self.identical(try JSONValue.parse("9223372036854775808"), .double(9223372036854775808)))
+        #expect(Self.identical(try JSONValue.parse("-9223372036854775809"), .double(-0x1p63)))
         // intValue / doubleValue accessors.
-        XCTAssertEqual(JSONValue.double(3).intValue, 3)
-        XCTAssertNil(JSONValue.double(3.5).intValue)
-        XCTAssertEqual(JSONValue.int(3).doubleValue, 3)
-        XCTAssertNil(JSONValue.string("3").intValue)
+        #expect(JSONValue.double(3).intValue == 3)
+        #expect(JSONValue.double(3.5).intValue == nil)
+        #expect(JSONValue.int(3).doubleValue == 3)
+        #expect(JSONValue.string("3").intValue == nil)
     }
 
-    func testDoublesRoundTripBitExactly() throws {
+    @Test func doublesRoundTripBitExactly() throws {
         // As decimal text (correctly rounded by Double(String), no literal-conversion warnings).
         let decimal = ["0.1", "0.2", "0.3", "1e-300", "5e-324", "1.7976931348623157e308", "2.2250738585072014e-308",
                        "2.2250738585072009e-308", "0.30000000000000004", "123456.789e-10", "9007199254740993", "4.35",
@@ -149,34 +152,34 @@ final class JSONParserTests: XCTestCase {
         for _ in 0..<2_000 { random.append(Double(Int64.random(in: -(1 << 60)...(1 << 60), using: &rng)) / 1024) }
         for d in special + special.map({ -$0 }) + random where d != 0 {
             let text = JSONValue.double(d).serialized()
-            guard case .double(let back) = try JSONValue.parse(text) else { return XCTFail("\(text) not a double") }
-            XCTAssertEqual(back.bitPattern, d.bitPattern, "\(d) → \(text) → \(back)")
+            guard case .double(let back) = try JSONValue.parse(text) else { Issue.record("\(text) not a double"); return }
+            #expect(back.bitPattern == d.bitPattern, "\(d) → \(text) → \(back)")
         }
         // The values stats.json needs in an array, as written and read.
         let array = JSONValue.array(special.map(JSONValue.double))
-        XCTAssert(Self.identical(try JSONValue.parse(array.serialized()), array))
+        #expect(Self.identical(try JSONValue.parse(array.serialized()), array))
     }
 
     /// −0.0 is the one finite double whose sign `serialized()` drops ("0.0").
-    func testNegativeZeroRoundTrip() throws {
+    @Test func negativeZeroRoundTrip() throws {
         let text = JSONValue.double(-0.0).serialized()
         let back = try JSONValue.parse(text)
-        guard case .double(let d) = back else { return XCTFail("\(text) not a double") }
-        XCTAssertEqual(d, 0)
+        guard case .double(let d) = back else { Issue.record("\(text) not a double"); return }
+        #expect(d == 0)
         // Was a bug (fixed): JSONValue.serialized() writes −0.0 as "0.0" (String(Int64(d)) + ".0"), so the sign
         // bit is lost: the round trip is not bit-exact for this one value.
-        XCTAssertFalse(d.bitPattern != (-0.0).bitPattern, "JSONValue.double(-0.0).serialized() is \"\(text)\"; parse gives \(d) (bit pattern \(String(d.bitPattern, radix: 16))), expected -0.0")
+        #expect(!(d.bitPattern != (-0.0).bitPattern), "JSONValue.double(-0.0).serialized() is \"\(text)\"; parse gives \(d) (bit pattern \(String(d.bitPattern, radix: 16))), expected -0.0")
     }
 
-    func testNonFiniteDoublesSerializeAsNull() throws {
+    @Test func nonFiniteDoublesSerializeAsNull() throws {
         for d in [Double.nan, .infinity, -.infinity] {
-            XCTAssert(Self.identical(try JSONValue.parse(JSONValue.double(d).serialized()), .null), "\(d)")
+            #expect(Self.identical(try JSONValue.parse(JSONValue.double(d).serialized()), .null), "\(d)")
         }
     }
 
     // MARK: - Malformed input
 
-    func testMalformedInputThrows() {
+    @Test func malformedInputThrows() {
         let bad: [(String, String)] = [
             ("", "empty"), ("   ", "only space"), ("[1, 2,]", "trailing comma in array"),
             (#"{"a": 1,}"#, "trailing comma in object"), ("[1 2]", "missing comma"), (#"{"a" 1}"#, "missing colon"),
@@ -197,30 +200,32 @@ final class JSONParserTests: XCTestCase {
         for (text, why) in bad { assertRejects(text, why) }
     }
 
-    func testDeepNestingThrowsInsteadOfOverflowing() throws {
-        XCTAssertNoThrow(try JSONValue.parse(String(repeating: "[", count: 200) + String(repeating: "]", count: 200)))
+    @Test func deepNestingThrowsInsteadOfOverflowing() throws {
+        #expect(throws: Never.self) { _ = try JSONValue.parse(String(repeating: "[", count: 200) + String(repeating: "]", count: 200)) }
         for depth in [257, 1000, 100_000] {
             assertRejects(String(repeating: "[", count: depth) + String(repeating: "]", count: depth), "depth \(depth)")
             assertRejects(String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth), "depth \(depth)")
             assertRejects(String(repeating: "[", count: depth), "unclosed depth \(depth)")
         }
-        XCTAssertThrowsError(try JSONValue.parse(String(repeating: "[", count: 300) + String(repeating: "]", count: 300))) { error in
-            XCTAssert("\(error)".contains("nesting too deep"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: {
+            _ = try JSONValue.parse(String(repeating: "[", count: 300) + String(repeating: "]", count: 300))
+        }) {
+            #expect("\(error)".contains("nesting too deep"), "\(error)")
         }
     }
 
-    func testErrorOffsetPointsAtTheProblem() {
-        XCTAssertThrowsError(try JSONValue.parse("[1, 2, x]")) { error in
-            XCTAssertEqual((error as? JSONValue.ParseError)?.offset, 7)
+    @Test func errorOffsetPointsAtTheProblem() {
+        if let error = #expect(throws: (any Error).self, performing: { _ = try JSONValue.parse("[1, 2, x]") }) {
+            #expect((error as? JSONValue.ParseError)?.offset == 7)
         }
-        XCTAssertThrowsError(try JSONValue.parse(#"{"a": 1} x"#)) { error in
-            XCTAssertEqual((error as? JSONValue.ParseError)?.offset, 9)
-            XCTAssert("\(error)".contains("trailing characters"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { _ = try JSONValue.parse(#"{"a": 1} x"#) }) {
+            #expect((error as? JSONValue.ParseError)?.offset == 9)
+            #expect("\(error)".contains("trailing characters"), "\(error)")
         }
     }
 
     /// Inputs RFC 8259 forbids but `Int(String)` / `Double(String)` / `UInt32(_:radix:)` accept.
-    func testRejectsNumbersAndEscapesOutsideTheJSONGrammar() throws {
+    @Test func rejectsNumbersAndEscapesOutsideTheJSONGrammar() throws {
         let lenient = ["01", "-01", "+1", ".5", "-.5", "1.", "1.e5", "00", "+1.5",
                        #""\u+041""#, #""\u-000""#]   // \u escapes go through UInt32(_:radix:), which takes a sign
         var accepted: [String] = []
@@ -231,6 +236,6 @@ final class JSONParserTests: XCTestCase {
         // any run of [0-9.eE+-] (or a leading '+' / '.') to Int(String) / Double(String), which
         // accept leading zeros, a leading '+', and a missing integer or fraction part; hex4() likewise
         // lets a sign into the four hex digits of a \u escape.
-        XCTAssertFalse(!accepted.isEmpty, "JSONValue.parse accepts non-JSON numbers and escapes: \(accepted.joined(separator: ", "))")
+        #expect(accepted.isEmpty, "JSONValue.parse accepts non-JSON numbers and escapes: \(accepted.joined(separator: ", "))")
     }
 }

@@ -1,10 +1,10 @@
-import XCTest
+import Testing
 @testable import MammoPrep
 
 /// `ForegroundMask` (docs/stats.md, "--mask foreground"): Otsu on the non-padding pixels, the
 /// largest 8-connected component, 4-connected holes filled, padding never kept; on synthetic
 /// images whose expected mask is known pixel for pixel.
-final class ForegroundMaskTests: XCTestCase {
+@Suite struct ForegroundMaskTests {
 
     /// A synthetic windowed frame, row-major.
     struct Canvas {
@@ -60,13 +60,13 @@ final class ForegroundMaskTests: XCTestCase {
     }
 
     func assertMask(_ mask: ForegroundMask, equals expected: [UInt8], _ message: String = "",
-                    file: StaticString = #filePath, line: UInt = #line) {
+                    sourceLocation: SourceLocation = #_sourceLocation) {
         let kept = expected.filter { $0 != 0 }.count
-        XCTAssertEqual(mask.kept, kept, "kept. \(message)", file: file, line: line)
-        XCTAssertEqual(mask.bits.filter { $0 != 0 }.count, mask.kept, "bits vs kept. \(message)", file: file, line: line)
+        #expect(mask.kept == kept, "kept. \(message)", sourceLocation: sourceLocation)
+        #expect(mask.bits.filter { $0 != 0 }.count == mask.kept, "bits vs kept. \(message)", sourceLocation: sourceLocation)
         if mask.bits != expected {
-            XCTFail("mask differs. \(message)\ngot:\n\(Self.picture(mask.bits, mask.columns))\nexpected:\n\(Self.picture(expected, mask.columns))",
-                    file: file, line: line)
+            Issue.record("mask differs. \(message)\ngot:\n\(Self.picture(mask.bits, mask.columns))\nexpected:\n\(Self.picture(expected, mask.columns))",
+                         sourceLocation: sourceLocation)
         }
     }
 
@@ -77,23 +77,23 @@ final class ForegroundMaskTests: XCTestCase {
 
     // MARK: - Breast shapes
 
-    func testBrightDiskOnDarkBackground() throws {
+    @Test func brightDiskOnDarkBackground() throws {
         var image = Canvas(64, 64)
         image.texture { Self.disk($0, $1) }
         let mask = image.mask()
         let expected = image.bits { Self.disk($0, $1) }
         assertMask(mask, equals: expected)
-        XCTAssertEqual(mask.kept, 1257)   // lattice points with x² + y² ≤ 400
-        let t = try XCTUnwrap(mask.threshold)
-        XCTAssert(t > 0.15 && t <= 0.6, "threshold \(t) between the modes")
-        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 12, left: 12, bottom: 52, right: 52))
-        let centroid = try XCTUnwrap(mask.centroid)
-        XCTAssertEqual(centroid.row, 32)
-        XCTAssertEqual(centroid.column, 32)
-        XCTAssertEqual(mask.fraction, 1257.0 / 4096)
+        #expect(mask.kept == 1257)   // lattice points with x² + y² ≤ 400
+        let t = try #require(mask.threshold)
+        #expect(t > 0.15 && t <= 0.6, "threshold \(t) between the modes")
+        #expect(mask.box == ForegroundMask.Box(top: 12, left: 12, bottom: 52, right: 52))
+        let centroid = try #require(mask.centroid)
+        #expect(centroid.row == 32)
+        #expect(centroid.column == 32)
+        #expect(mask.fraction == 1257.0 / 4096)
     }
 
-    func testLabelBlobAndSpecksAreExcluded() {
+    @Test func labelBlobAndSpecksAreExcluded() {
         var image = Canvas(64, 64)
         image.texture { Self.disk($0, $1) }
         image.paint(1.0, rows: 2...7, columns: 55...62)     // burnt-in label, brighter than tissue
@@ -101,10 +101,10 @@ final class ForegroundMaskTests: XCTestCase {
         for (r, c) in [(2, 2), (5, 40), (58, 58), (40, 60)] { image[r, c] = 0.8 }   // specks
         let mask = image.mask()
         assertMask(mask, equals: image.bits { Self.disk($0, $1) })
-        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 12, left: 12, bottom: 52, right: 52))
+        #expect(mask.box == ForegroundMask.Box(top: 12, left: 12, bottom: 52, right: 52))
     }
 
-    func testDarkHolesInsideTheBreastAreFilled() {
+    @Test func darkHolesInsideTheBreastAreFilled() {
         var image = Canvas(64, 64)
         image.texture { Self.disk($0, $1) }
         image.paint(0.05, rows: 28...35, columns: 28...35)                       // square hole
@@ -114,7 +114,7 @@ final class ForegroundMaskTests: XCTestCase {
         assertMask(mask, equals: image.bits { Self.disk($0, $1) })
     }
 
-    func testDarkRegionTouchingTheBorderIsNotFilled() {
+    @Test func darkRegionTouchingTheBorderIsNotFilled() {
         // Breast against the left (chest wall), top and bottom borders, with a dark channel from the
         // left border and a dark bay from the top border; and one enclosed hole.
         var image = Canvas(40, 40)
@@ -129,7 +129,7 @@ final class ForegroundMaskTests: XCTestCase {
         assertMask(mask, equals: expected)
     }
 
-    func testRingWithAGapIsNotFilled() {
+    @Test func ringWithAGapIsNotFilled() {
         var image = Canvas(30, 30, 0.1)
         image.paint(0.8) { r, c in (5...24).contains(r) && (5...24).contains(c) && !((8...21).contains(r) && (8...21).contains(c)) }
         var closed = image.bits { r, c in (5...24).contains(r) && (5...24).contains(c) }
@@ -145,7 +145,7 @@ final class ForegroundMaskTests: XCTestCase {
 
     // MARK: - Connectivity
 
-    func testDiagonallyTouchingSquaresFormOneComponent() {
+    @Test func diagonallyTouchingSquaresFormOneComponent() {
         // A (16 px) and B (16 px) meet only corner to corner; C (25 px) stands alone. 8-connected,
         // A ∪ B (32 px) is the largest component; 4-connected it would be C.
         var image = Canvas(20, 30, 0.1)
@@ -156,7 +156,7 @@ final class ForegroundMaskTests: XCTestCase {
         assertMask(mask, equals: image.bits { r, c in
             ((2...5).contains(r) && (2...5).contains(c)) || ((6...9).contains(r) && (6...9).contains(c))
         })
-        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 2, left: 2, bottom: 9, right: 9))
+        #expect(mask.box == ForegroundMask.Box(top: 2, left: 2, bottom: 9, right: 9))
         // The other diagonal (anti-diagonal contact) too.
         var other = Canvas(20, 30, 0.1)
         other.paint(0.8, rows: 2...5, columns: 10...13)
@@ -167,20 +167,20 @@ final class ForegroundMaskTests: XCTestCase {
         })
     }
 
-    func testDiagonalOutlineEnclosesAFourConnectedHole() {
+    @Test func diagonalOutlineEnclosesAFourConnectedHole() {
         // A diamond outline one pixel thick: 8-connected as foreground; the inside, 4-connected,
         // cannot leak through the diagonal steps, so it is a hole and gets filled.
         var image = Canvas(21, 21, 0.1)
         image.paint(0.8) { r, c in abs(r - 10) + abs(c - 10) == 6 }
         let mask = image.mask()
         assertMask(mask, equals: image.bits { r, c in abs(r - 10) + abs(c - 10) <= 6 })
-        XCTAssertEqual(mask.kept, 2 * 36 + 2 * 6 + 1)
-        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 4, left: 4, bottom: 16, right: 16))
-        XCTAssertEqual(mask.centroid?.row, 10)
-        XCTAssertEqual(mask.centroid?.column, 10)
+        #expect(mask.kept == 2 * 36 + 2 * 6 + 1)
+        #expect(mask.box == ForegroundMask.Box(top: 4, left: 4, bottom: 16, right: 16))
+        #expect(mask.centroid?.row == 10)
+        #expect(mask.centroid?.column == 10)
     }
 
-    func testLargestComponentTieKeepsTheFirstInRasterOrder() {
+    @Test func largestComponentTieKeepsTheFirstInRasterOrder() {
         var image = Canvas(20, 20, 0.1)
         image.paint(0.8, rows: 12...15, columns: 1...4)   // second in raster order
         image.paint(0.8, rows: 2...5, columns: 14...17)   // first
@@ -189,13 +189,13 @@ final class ForegroundMaskTests: XCTestCase {
 
     // MARK: - Padding
 
-    func testPaddingIsExcludedEvenInsideTheBreast() {
+    @Test func paddingIsExcludedEvenInsideTheBreast() {
         var image = Canvas(64, 64)
         image.texture { Self.disk($0, $1) }
         let padding = image.bits { r, c in ((30...33).contains(r) && (30...33).contains(c)) || c <= 3 }
         let mask = image.mask(padding: padding)
         assertMask(mask, equals: image.bits { r, c in Self.disk(r, c) && !((30...33).contains(r) && (30...33).contains(c)) })
-        XCTAssertEqual(mask.kept, 1257 - 16)
+        #expect(mask.kept == 1257 - 16)
         // Padding touching the breast edge: cut out as well.
         let edge = image.bits { r, c in r >= 50 }
         assertMask(image.mask(padding: edge), equals: image.bits { r, c in Self.disk(r, c) && r < 50 })
@@ -203,7 +203,7 @@ final class ForegroundMaskTests: XCTestCase {
         assertMask(image.mask(padding: padding.map { $0 * 200 }), equals: mask.bits)
     }
 
-    func testBrightPaddingIsIgnoredByOtsuAndComponents() {
+    @Test func brightPaddingIsIgnoredByOtsuAndComponents() {
         // A bright padding frame larger than the breast: without the padding mask it would be the
         // largest component (and its inside a hole); with it, the breast alone.
         var image = Canvas(64, 64)
@@ -213,87 +213,87 @@ final class ForegroundMaskTests: XCTestCase {
         let breast = image.bits { Self.disk($0, $1, radius: 12) }
         let masked = image.mask(padding: frame)
         assertMask(masked, equals: breast)
-        XCTAssertNotEqual(image.mask().bits, breast, "the padding mask is what keeps the frame out")
+        #expect(image.mask().bits != breast, "the padding mask is what keeps the frame out")
         // Padding alone cannot make a threshold: breast plus constant background is bimodal only
         // without the padding; with background marked padding the candidates are the breast only.
         var flat = Canvas(16, 16, 0.1)
         flat.paint(0.8, rows: 4...11, columns: 4...11)
         let outside = flat.bits { r, c in !((4...11).contains(r) && (4...11).contains(c)) }
-        XCTAssertNotNil(ForegroundMask.otsu(flat.pixels, padding: nil))
-        XCTAssertNil(ForegroundMask.otsu(flat.pixels, padding: outside))
+        #expect(ForegroundMask.otsu(flat.pixels, padding: nil) != nil)
+        #expect(ForegroundMask.otsu(flat.pixels, padding: outside) == nil)
         assertMask(flat.mask(padding: outside), equals: flat.bits { r, c in (4...11).contains(r) && (4...11).contains(c) })
     }
 
     // MARK: - Degenerate images
 
-    func testConstantImageKeepsEveryNonPaddingPixel() throws {
+    @Test func constantImageKeepsEveryNonPaddingPixel() throws {
         let image = Canvas(30, 40, 0.6)
         let mask = image.mask()
-        XCTAssertNil(mask.threshold)
-        XCTAssertEqual(mask.kept, 1200)
-        XCTAssertEqual(mask.bits, [UInt8](repeating: 1, count: 1200))
-        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 0, left: 0, bottom: 29, right: 39))
-        let centroid = try XCTUnwrap(mask.centroid)
-        XCTAssertEqual(centroid.row, 14.5)
-        XCTAssertEqual(centroid.column, 19.5)
-        XCTAssertEqual(mask.fraction, 1)
+        #expect(mask.threshold == nil)
+        #expect(mask.kept == 1200)
+        #expect(mask.bits == [UInt8](repeating: 1, count: 1200))
+        #expect(mask.box == ForegroundMask.Box(top: 0, left: 0, bottom: 29, right: 39))
+        let centroid = try #require(mask.centroid)
+        #expect(centroid.row == 14.5)
+        #expect(centroid.column == 19.5)
+        #expect(mask.fraction == 1)
 
         // Padding in a corner and in the middle, at other values: the candidates are still constant.
         var padded = image
         let padding = image.bits { r, c in (r < 5 && c < 5) || ((12...14).contains(r) && (20...22).contains(c)) }
         for i in 0..<padded.pixels.count where padding[i] != 0 { padded.pixels[i] = i % 2 == 0 ? 0 : 1 }
         let m = padded.mask(padding: padding)
-        XCTAssertNil(m.threshold)
+        #expect(m.threshold == nil)
         assertMask(m, equals: padding.map { 1 - $0 })
-        XCTAssertEqual(m.kept, 1200 - 25 - 9)
+        #expect(m.kept == 1200 - 25 - 9)
     }
 
-    func testAllZeroImage() {
+    @Test func allZeroImage() {
         // Constant: no threshold, so by the rule every pixel is a candidate foreground pixel.
         let image = Canvas(16, 16, 0)
         let mask = image.mask()
-        XCTAssertNil(mask.threshold)
-        XCTAssertEqual(mask.kept, 256)
-        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 0, left: 0, bottom: 15, right: 15))
+        #expect(mask.threshold == nil)
+        #expect(mask.kept == 256)
+        #expect(mask.box == ForegroundMask.Box(top: 0, left: 0, bottom: 15, right: 15))
         // All padding: nothing kept, no box, no centroid.
         let none = image.mask(padding: [UInt8](repeating: 1, count: 256))
-        XCTAssertEqual(none.kept, 0)
-        XCTAssertEqual(none.bits, [UInt8](repeating: 0, count: 256))
-        XCTAssertNil(none.threshold)
-        XCTAssertNil(none.box)
-        XCTAssertNil(none.centroid)
-        XCTAssertEqual(none.fraction, 0)
+        #expect(none.kept == 0)
+        #expect(none.bits == [UInt8](repeating: 0, count: 256))
+        #expect(none.threshold == nil)
+        #expect(none.box == nil)
+        #expect(none.centroid == nil)
+        #expect(none.fraction == 0)
     }
 
-    func testTinyShapes() throws {
+    @Test func tinyShapes() throws {
         let one = Canvas(1, 1, 0.4).mask()
-        XCTAssertEqual(one.kept, 1)
-        XCTAssertEqual(one.bits, [1])
-        XCTAssertNil(one.threshold)
-        XCTAssertEqual(one.box, ForegroundMask.Box(top: 0, left: 0, bottom: 0, right: 0))
-        XCTAssertEqual(one.centroid?.row, 0)
-        XCTAssertEqual(one.centroid?.column, 0)
+        #expect(one.kept == 1)
+        #expect(one.bits == [1])
+        #expect(one.threshold == nil)
+        #expect(one.box == ForegroundMask.Box(top: 0, left: 0, bottom: 0, right: 0))
+        #expect(one.centroid?.row == 0)
+        #expect(one.centroid?.column == 0)
 
         let padded = Canvas(1, 1, 0.4).mask(padding: [1])
-        XCTAssertEqual(padded.kept, 0)
-        XCTAssertNil(padded.box)
-        XCTAssertNil(padded.centroid)
+        #expect(padded.kept == 0)
+        #expect(padded.box == nil)
+        #expect(padded.centroid == nil)
 
         let empty = ForegroundMask.compute(pixels: [], rows: 0, columns: 0)
-        XCTAssertEqual(empty.kept, 0)
-        XCTAssertEqual(empty.bits, [])
-        XCTAssertNil(empty.box)
-        XCTAssertEqual(empty.fraction, 0)
+        #expect(empty.kept == 0)
+        #expect(empty.bits == [])
+        #expect(empty.box == nil)
+        #expect(empty.fraction == 0)
 
         // One row and one column: the longest bright run wins; no holes to fill on a line.
         var row = Canvas(1, 12, 0.1)
         for c in [1, 2, 5, 6, 7, 10] { row[0, c] = 0.9 }
         assertMask(row.mask(), equals: row.bits { _, c in (5...7).contains(c) })
-        XCTAssertEqual(row.mask().box, ForegroundMask.Box(top: 0, left: 5, bottom: 0, right: 7))
+        #expect(row.mask().box == ForegroundMask.Box(top: 0, left: 5, bottom: 0, right: 7))
         var column = Canvas(12, 1, 0.1)
         for r in [0, 3, 4, 5, 6, 9, 10] { column[r, 0] = 0.9 }
         assertMask(column.mask(), equals: column.bits { r, _ in (3...6).contains(r) })
-        XCTAssertEqual(column.mask().centroid?.row, 4.5)
+        #expect(column.mask().centroid?.row == 4.5)
 
         // 2 × 2, one bright pixel.
         var square = Canvas(2, 2, 0.1)
@@ -303,25 +303,26 @@ final class ForegroundMaskTests: XCTestCase {
 
     // MARK: - Geometry
 
-    func testBoxAndCentroidOfARectangle() throws {
+    @Test func boxAndCentroidOfARectangle() throws {
         var image = Canvas(20, 30, 0.1)
         image.paint(0.7, rows: 3...7, columns: 5...12)
         let mask = image.mask()
-        XCTAssertEqual(mask.kept, 40)
-        XCTAssertEqual(mask.box, ForegroundMask.Box(top: 3, left: 5, bottom: 7, right: 12))
-        let centroid = try XCTUnwrap(mask.centroid)
-        XCTAssertEqual(centroid.row, 5)
-        XCTAssertEqual(centroid.column, 8.5)
-        XCTAssertEqual(mask.fraction, 40.0 / 600)
+        #expect(mask.kept == 40)
+        #expect(mask.box == ForegroundMask.Box(top: 3, left: 5, bottom: 7, right: 12))
+        let centroid = try #require(mask.centroid)
+        #expect(centroid.row == 5)
+        #expect(centroid.column == 8.5)
+        #expect(mask.fraction == 40.0 / 600)
         // An L shape: centroid Σ/n with n = 20 + 12.
         var l = Canvas(20, 30, 0.1)
         l.paint(0.7, rows: 2...11, columns: 3...4)     // 20 px, column mean 3.5, row mean 6.5
         l.paint(0.7, rows: 10...11, columns: 5...10)   // 12 px, column mean 7.5, row mean 10.5
         let lm = l.mask()
-        XCTAssertEqual(lm.kept, 32)
-        XCTAssertEqual(lm.box, ForegroundMask.Box(top: 2, left: 3, bottom: 11, right: 10))
-        XCTAssertEqual(try XCTUnwrap(lm.centroid).row, (20 * 6.5 + 12 * 10.5) / 32)
-        XCTAssertEqual(try XCTUnwrap(lm.centroid).column, (20 * 3.5 + 12 * 7.5) / 32)
+        #expect(lm.kept == 32)
+        #expect(lm.box == ForegroundMask.Box(top: 2, left: 3, bottom: 11, right: 10))
+        let lmCentroid = try #require(lm.centroid)
+        #expect(lmCentroid.row == (20 * 6.5 + 12 * 10.5) / 32)
+        #expect(lmCentroid.column == (20 * 3.5 + 12 * 7.5) / 32)
     }
 
     // MARK: - Otsu
@@ -342,7 +343,7 @@ final class ForegroundMaskTests: XCTestCase {
         return out
     }
 
-    func testOtsuThresholdOfBimodalHistogramsLiesBetweenTheModes() throws {
+    @Test func otsuThresholdOfBimodalHistogramsLiesBetweenTheModes() throws {
         var rng = StatsTestRandom(seed: 21)
         for (low, high) in [(0.2, 0.7), (0.05, 0.35), (0.6, 0.9)] {
             for fractionHigh in [0.5, 0.2, 0.8, 0.05] {
@@ -351,29 +352,29 @@ final class ForegroundMaskTests: XCTestCase {
                     let centre = Double.random(in: 0..<1, using: &rng) < fractionHigh ? high : low
                     return Float(centre + Double.random(in: -0.02...0.02, using: &rng))
                 }
-                let t = try XCTUnwrap(ForegroundMask.otsu(values, padding: nil))
-                XCTAssert(t > low + 0.02 && t < high - 0.02 + 1.0 / 256,
-                          "modes \(low), \(high) (\(fractionHigh) high): threshold \(t)")
+                let t = try #require(ForegroundMask.otsu(values, padding: nil))
+                #expect(t > low + 0.02 && t < high - 0.02 + 1.0 / 256,
+                        "modes \(low), \(high) (\(fractionHigh) high): threshold \(t)")
                 // The library's cut achieves the maximum between-class variance.
                 let between = Self.betweenClassVariances(values)
-                let best = try XCTUnwrap(between.values.max())
+                let best = try #require(between.values.max())
                 let cut = Int((t * 256).rounded())
-                XCTAssertEqual(t * 256, Double(cut), "threshold is a bin edge")
-                let mine = try XCTUnwrap(between[cut])
-                XCTAssertGreaterThanOrEqual(mine, best * (1 - 1e-12), "modes \(low), \(high)")
+                #expect(t * 256 == Double(cut), "threshold is a bin edge")
+                let mine = try #require(between[cut])
+                #expect(mine >= best * (1 - 1e-12), "modes \(low), \(high)")
                 // The first maximising cut (an empty gap gives many equal ones): the one just
                 // above the highest low-mode bin.
                 let lowTop = values.filter { Double($0) < (low + high) / 2 }.map { Int(Double($0) * 256) }.max()!
-                XCTAssertEqual(cut, lowTop + 1, "modes \(low), \(high)")
+                #expect(cut == lowTop + 1, "modes \(low), \(high)")
                 // And the mask of such an image splits it there.
                 let image = Canvas(rows: 40, columns: 100, pixels: values)
                 let mask = image.mask()
-                XCTAssertEqual(mask.threshold, t)
+                #expect(mask.threshold == t)
             }
         }
     }
 
-    func testOtsuAgreesWithBruteForceOnRandomHistograms() throws {
+    @Test func otsuAgreesWithBruteForceOnRandomHistograms() throws {
         var rng = StatsTestRandom(seed: 22)
         for trial in 0..<40 {
             let modes = 1 + Int(rng.next() % 4)
@@ -385,34 +386,34 @@ final class ForegroundMaskTests: XCTestCase {
             }
             let between = Self.betweenClassVariances(values)
             guard let best = between.values.max() else {
-                XCTAssertNil(ForegroundMask.otsu(values, padding: nil))
+                #expect(ForegroundMask.otsu(values, padding: nil) == nil)
                 continue
             }
-            let t = try XCTUnwrap(ForegroundMask.otsu(values, padding: nil), "trial \(trial)")
-            let mine = try XCTUnwrap(between[Int((t * 256).rounded())], "trial \(trial): threshold \(t)")
-            XCTAssertGreaterThanOrEqual(mine, best * (1 - 1e-12), "trial \(trial)")
+            let t = try #require(ForegroundMask.otsu(values, padding: nil), "trial \(trial)")
+            let mine = try #require(between[Int((t * 256).rounded())], "trial \(trial): threshold \(t)")
+            #expect(mine >= best * (1 - 1e-12), "trial \(trial)")
         }
     }
 
-    func testOtsuNeedsTwoOccupiedBins() {
-        XCTAssertNil(ForegroundMask.otsu([], padding: nil))
-        XCTAssertNil(ForegroundMask.otsu([0.5, 0.5, 0.5], padding: nil))
-        XCTAssertNil(ForegroundMask.otsu([0.5, 0.501, 0.5029], padding: nil), "one bin: [128/256, 129/256)")
-        XCTAssertEqual(ForegroundMask.otsu([0.5, 0.51], padding: nil), 129.0 / 256)
-        XCTAssertNil(ForegroundMask.otsu([0.2, 0.9], padding: [0, 1]))
-        XCTAssertEqual(ForegroundMask.otsu([0, 1], padding: nil), 1.0 / 256)
+    @Test func otsuNeedsTwoOccupiedBins() {
+        #expect(ForegroundMask.otsu([], padding: nil) == nil)
+        #expect(ForegroundMask.otsu([0.5, 0.5, 0.5], padding: nil) == nil)
+        #expect(ForegroundMask.otsu([0.5, 0.501, 0.5029], padding: nil) == nil, "one bin: [128/256, 129/256)")
+        #expect(ForegroundMask.otsu([0.5, 0.51], padding: nil) == 129.0 / 256)
+        #expect(ForegroundMask.otsu([0.2, 0.9], padding: [0, 1]) == nil)
+        #expect(ForegroundMask.otsu([0, 1], padding: nil) == 1.0 / 256)
     }
 
     /// Otsu's classes are bins (a value on the edge k/256 is in the upper class), but the mask
     /// rule is v > t with t = k/256: a bright level lying exactly on that edge falls on the wrong side.
-    func testBrightLevelOnTheThresholdEdgeIsForeground() throws {
+    @Test func brightLevelOnTheThresholdEdgeIsForeground() throws {
         var image = Canvas(16, 16, 0.25)                        // bin 64
         image.paint(65.0 / 256, rows: 4...11, columns: 4...11) // bin 65, exactly its lower edge
         let mask = image.mask()
-        XCTAssertEqual(mask.threshold, 65.0 / 256)
+        #expect(mask.threshold == 65.0 / 256)
         // Was a bug (fixed): Otsu puts the 64 pixels at 65/256 in the upper class (bin 65), then the rule v > t
         // rejects them all: the mask is empty although the image has two levels.
-        XCTAssertFalse(mask.kept != 64, "16×16 image of 0.25 with an 8×8 square of 65/256 (= 0.25390625): threshold \(mask.threshold!), kept \(mask.kept), expected the 64 square pixels")
+        #expect(!(mask.kept != 64), "16×16 image of 0.25 with an 8×8 square of 65/256 (= 0.25390625): threshold \(mask.threshold!), kept \(mask.kept), expected the 64 square pixels")
         assertMask(mask, equals: image.bits { r, c in (4...11).contains(r) && (4...11).contains(c) })
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
-import XCTest
+import Testing
 @testable import MammoPrep
 
 /// stats.json (`StatsReport.json()` / `init(json:path:)`), `StatsReport.merge`,
 /// `PixelPipeline.differences` and `StatsReport.missingShards` (docs/stats.md, "stats.json" and
 /// "On a cluster").
-final class StatsReportTests: XCTestCase {
+@Suite struct StatsReportTests {
 
     static func pipeline(_ windowing: WindowingOptions = WindowingOptions(), frame: Int? = nil,
                          geometry: GeometryOptions = GeometryOptions(), mask: StatsMask? = StatsMask.none,
@@ -35,90 +35,92 @@ final class StatsReportTests: XCTestCase {
         try StatsReport(json: try JSONValue.parse(report.json().serialized()), path: path)
     }
 
-    func assertBitExact(_ a: PixelStatistics, _ b: PixelStatistics, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, file: file, line: line)
-        XCTAssertEqual(a.mean.bitPattern, b.mean.bitPattern, "mean \(a.mean) vs \(b.mean)", file: file, line: line)
-        XCTAssertEqual(a.m2.bitPattern, b.m2.bitPattern, "m2 \(a.m2) vs \(b.m2)", file: file, line: line)
-        XCTAssertEqual(a.min.bitPattern, b.min.bitPattern, "min", file: file, line: line)
-        XCTAssertEqual(a.max.bitPattern, b.max.bitPattern, "max", file: file, line: line)
-        XCTAssert(a.histogram == b.histogram, "histogram", file: file, line: line)
+    func assertBitExact(_ a: PixelStatistics, _ b: PixelStatistics, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.count == b.count, sourceLocation: sourceLocation)
+        #expect(a.mean.bitPattern == b.mean.bitPattern, "mean \(a.mean) vs \(b.mean)", sourceLocation: sourceLocation)
+        #expect(a.m2.bitPattern == b.m2.bitPattern, "m2 \(a.m2) vs \(b.m2)", sourceLocation: sourceLocation)
+        #expect(a.min.bitPattern == b.min.bitPattern, "min", sourceLocation: sourceLocation)
+        #expect(a.max.bitPattern == b.max.bitPattern, "max", sourceLocation: sourceLocation)
+        #expect(a.histogram == b.histogram, "histogram", sourceLocation: sourceLocation)
     }
 
     // MARK: - stats.json
 
-    func testJSONRoundTripIsBitExact() throws {
+    @Test func jsonRoundTripIsBitExact() throws {
         for seed in 0..<20 as Range<UInt64> {
             let mask: StatsMask = seed % 2 == 0 ? .none : .foreground
             let original = Self.report(seed: seed, count: Int(seed) * 997, mask: mask,
                                        shards: seed % 3 == 0 ? [] : ["\(seed % 3)/3"])
             let back = try Self.reread(original)
-            XCTAssertEqual(back, original, "seed \(seed)")
+            #expect(back == original, "seed \(seed)")
             assertBitExact(back.statistics, original.statistics)
-            XCTAssertEqual(back.json().serialized(), original.json().serialized(), "seed \(seed)")
+            #expect(back.json().serialized() == original.json().serialized(), "seed \(seed)")
         }
         // A merged report (several parts and shards) too.
         var a = Self.report(seed: 100, shards: ["1/2"]), b = Self.report(seed: 101, shards: ["2/2"])
         a.parts = 1; b.parts = 1
         let merged = try StatsReport.merge([a, b], names: ["a", "b"])
         let back = try Self.reread(merged)
-        XCTAssertEqual(back, merged)
-        XCTAssertEqual(back.parts, 2)
-        XCTAssertEqual(back.shards, ["1/2", "2/2"])
+        #expect(back == merged)
+        #expect(back.parts == 2)
+        #expect(back.shards == ["1/2", "2/2"])
         assertBitExact(back.statistics, merged.statistics)
     }
 
-    func testJSONLayout() throws {
+    @Test func jsonLayout() throws {
         let r = Self.report(seed: 1)
         let json = r.json()
-        guard case .object(let pairs) = json else { return XCTFail("not an object") }
-        XCTAssertEqual(pairs.map(\.0), ["mean", "std", "count", "images", "files", "failed", "skipped", "min", "max",
-                                        "mask", "maskFraction", "ddof", "percentiles", "pipeline", "failures", "partial"])
-        XCTAssertEqual(json["mean"]?.arrayValue?.first?.doubleValue, r.statistics.mean)
-        XCTAssertEqual(json["std"]?.arrayValue?.first?.doubleValue, r.statistics.standardDeviation)
-        XCTAssertEqual(json["count"]?.intValue, 5000)
-        XCTAssertEqual(json["ddof"]?.intValue, 0)
-        XCTAssertEqual(json["maskFraction"]?.doubleValue, Double(5000) / Double(r.pixelsSeen))
-        guard case .object(let percentiles) = try XCTUnwrap(json["percentiles"]) else { return XCTFail("percentiles") }
-        XCTAssertEqual(percentiles.map(\.0), ["0.5", "1", "5", "50", "95", "99", "99.5"])
-        XCTAssertEqual(percentiles[3].1.doubleValue, r.statistics.percentile(50))
-        XCTAssertEqual(json["partial"]?["histogramBins"]?.intValue, 4096)
-        XCTAssertEqual(json["partial"]?["histogram"]?.arrayValue?.count, 4096)
-        XCTAssertEqual(json["failures"]?.arrayValue?.count, r.failed)
+        guard case .object(let pairs) = json else { Issue.record("not an object"); return }
+        #expect(pairs.map(\.0) == ["mean", "std", "count", "images", "files", "failed", "skipped", "min", "max",
+                                   "mask", "maskFraction", "ddof", "percentiles", "pipeline", "failures", "partial"])
+        #expect(json["mean"]?.arrayValue?.first?.doubleValue == r.statistics.mean)
+        #expect(json["std"]?.arrayValue?.first?.doubleValue == r.statistics.standardDeviation)
+        #expect(json["count"]?.intValue == 5000)
+        #expect(json["ddof"]?.intValue == 0)
+        #expect(json["maskFraction"]?.doubleValue == Double(5000) / Double(r.pixelsSeen))
+        guard case .object(let percentiles) = try #require(json["percentiles"]) else { Issue.record("percentiles"); return }
+        #expect(percentiles.map(\.0) == ["0.5", "1", "5", "50", "95", "99", "99.5"])
+        #expect(percentiles[3].1.doubleValue == r.statistics.percentile(50))
+        #expect(json["partial"]?["histogramBins"]?.intValue == 4096)
+        #expect(json["partial"]?["histogram"]?.arrayValue?.count == 4096)
+        #expect(json["failures"]?.arrayValue?.count == r.failed)
 
         // No pixels: empty mean/std lists, null min/max and percentiles; reads back as empty.
         let empty = StatsReport(mask: .foreground, pipeline: Self.pipeline(mask: .foreground))
         let e = empty.json()
-        XCTAssertEqual(e["mean"]?.serialized(), "[]")
-        XCTAssertEqual(e["std"]?.serialized(), "[]")
-        XCTAssertEqual(e["min"]?.serialized(), "null")
-        XCTAssertEqual(e["percentiles"]?["50"]?.serialized(), "null")
-        XCTAssertEqual(e["maskFraction"]?.doubleValue, 0)
+        #expect(e["mean"]?.serialized() == "[]")
+        #expect(e["std"]?.serialized() == "[]")
+        #expect(e["min"]?.serialized() == "null")
+        #expect(e["percentiles"]?["50"]?.serialized() == "null")
+        #expect(e["maskFraction"]?.doubleValue == 0)
         let back = try Self.reread(empty)
-        XCTAssertEqual(back, empty)
-        XCTAssertEqual(back.statistics, PixelStatistics())
+        #expect(back == empty)
+        #expect(back.statistics == PixelStatistics())
     }
 
-    func testReadFromFile() throws {
+    @Test func readFromFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("StatsReportTests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let original = Self.report(seed: 7, shards: ["3/5"])
         let path = dir.appendingPathComponent("stats.json").path
         try Data(original.json().serialized().utf8).write(to: URL(fileURLWithPath: path))
-        XCTAssertEqual(try StatsReport.read(path: path), original)
+        #expect(try StatsReport.read(path: path) == original)
 
         let broken = dir.appendingPathComponent("broken.json").path
         try Data(#"{"partial": {"n": 1,}}"#.utf8).write(to: URL(fileURLWithPath: broken))
-        XCTAssertThrowsError(try StatsReport.read(path: broken)) { error in
-            XCTAssertEqual((error as? MammoPrepError)?.path, broken)
-            XCTAssertEqual((error as? MammoPrepError)?.code, .invalidAttribute)
+        if let error = #expect(throws: (any Error).self, performing: { _ = try StatsReport.read(path: broken) }) {
+            #expect((error as? MammoPrepError)?.path == broken)
+            #expect((error as? MammoPrepError)?.code == .invalidAttribute)
         }
-        XCTAssertThrowsError(try StatsReport.read(path: dir.appendingPathComponent("missing.json").path)) { error in
-            XCTAssertEqual((error as? MammoPrepError)?.code, .io)
+        if let error = #expect(throws: (any Error).self, performing: {
+            _ = try StatsReport.read(path: dir.appendingPathComponent("missing.json").path)
+        }) {
+            #expect((error as? MammoPrepError)?.code == .io)
         }
     }
 
-    func testUnmergeableJSONIsRefused() throws {
+    @Test func unmergeableJSONIsRefused() throws {
         let good = Self.report(seed: 3).json()
         func edited(_ edit: (inout [(String, JSONValue)]) -> Void) -> JSONValue {
             guard case .object(var pairs) = good else { fatalError() }
@@ -152,47 +154,47 @@ final class StatsReportTests: XCTestCase {
             ("not an object", .array([])),
         ]
         for (why, json) in bad {
-            XCTAssertThrowsError(try StatsReport(json: json, path: "/parts/p1.json"), why) { error in
+            if let error = #expect(throws: (any Error).self, "\(why)", performing: { _ = try StatsReport(json: json, path: "/parts/p1.json") }) {
                 let e = error as? MammoPrepError
-                XCTAssertEqual(e?.path, "/parts/p1.json", why)
-                XCTAssert(e?.description.contains("not a mergeable stats.json") == true, "\(why): \(error)")
+                #expect(e?.path == "/parts/p1.json", "\(why)")
+                #expect(e?.description.contains("not a mergeable stats.json") == true, "\(why): \(error)")
             }
         }
-        XCTAssertNoThrow(try StatsReport(json: good, path: "ok"))
+        #expect(throws: Never.self) { _ = try StatsReport(json: good, path: "ok") }
     }
 
     // MARK: - Merge
 
-    func testMergeEqualsMergingTheStatistics() throws {
+    @Test func mergeEqualsMergingTheStatistics() throws {
         let parts = (0..<5).map { Self.report(seed: 200 + UInt64($0), count: 1000 * ($0 + 1), shards: ["\($0 + 1)/5"]) }
         let merged = try StatsReport.merge(parts, names: (1...5).map { "p\($0).json" })
         var expected = PixelStatistics()
         for p in parts { expected.merge(p.statistics) }
         assertBitExact(merged.statistics, expected)
-        XCTAssertEqual(merged.images, parts.map(\.images).reduce(0, +))
-        XCTAssertEqual(merged.files, parts.map(\.files).reduce(0, +))
-        XCTAssertEqual(merged.failed, parts.map(\.failed).reduce(0, +))
-        XCTAssertEqual(merged.skipped, parts.map(\.skipped).reduce(0, +))
-        XCTAssertEqual(merged.pixelsSeen, parts.map(\.pixelsSeen).reduce(0, +))
-        XCTAssertEqual(merged.parts, 5)
-        XCTAssertEqual(merged.shards, ["1/5", "2/5", "3/5", "4/5", "5/5"])
-        XCTAssertEqual(merged.failures, parts.flatMap(\.failures))
-        XCTAssertEqual(merged.pipeline, parts[0].pipeline)
-        XCTAssertEqual(merged.mask, .none)
+        #expect(merged.images == parts.map(\.images).reduce(0, +))
+        #expect(merged.files == parts.map(\.files).reduce(0, +))
+        #expect(merged.failed == parts.map(\.failed).reduce(0, +))
+        #expect(merged.skipped == parts.map(\.skipped).reduce(0, +))
+        #expect(merged.pixelsSeen == parts.map(\.pixelsSeen).reduce(0, +))
+        #expect(merged.parts == 5)
+        #expect(merged.shards == ["1/5", "2/5", "3/5", "4/5", "5/5"])
+        #expect(merged.failures == parts.flatMap(\.failures))
+        #expect(merged.pipeline == parts[0].pipeline)
+        #expect(merged.mask == .none)
         // Merging parts read back from their stats.json gives the same figures, bit for bit.
         let reread = try StatsReport.merge(parts.map { try Self.reread($0) }, names: (1...5).map { "p\($0).json" })
-        XCTAssertEqual(reread, merged)
+        #expect(reread == merged)
         assertBitExact(reread.statistics, merged.statistics)
         // Merging merged reports: parts add up.
         let twice = try StatsReport.merge([try StatsReport.merge(Array(parts[0..<2]), names: ["a", "b"]),
                                            try StatsReport.merge(Array(parts[2...]), names: ["c", "d", "e"])],
                                           names: ["ab", "cde"])
-        XCTAssertEqual(twice.parts, 5)
-        XCTAssertEqual(twice.statistics.count, merged.statistics.count)
-        XCTAssertEqual(twice.statistics.mean, merged.statistics.mean, accuracy: 1e-12 * merged.statistics.mean)
+        #expect(twice.parts == 5)
+        #expect(twice.statistics.count == merged.statistics.count)
+        #expect(abs(twice.statistics.mean - merged.statistics.mean) <= 1e-12 * merged.statistics.mean)
     }
 
-    func testMergeRefusesAnotherPipelineNamingTheOption() {
+    @Test func mergeRefusesAnotherPipelineNamingTheOption() {
         let base = Self.report(seed: 1)
         let variants: [(String, JSONValue)] = [
             ("invert", Self.pipeline(WindowingOptions(invert: .never))),
@@ -209,64 +211,70 @@ final class StatsReportTests: XCTestCase {
         for (key, pipeline) in variants {
             var other = Self.report(seed: 2)
             other.pipeline = pipeline
-            XCTAssertThrowsError(try StatsReport.merge([base, other], names: ["first.json", "second.json"]), key) { error in
+            if let error = #expect(throws: (any Error).self, "\(key)", performing: {
+                _ = try StatsReport.merge([base, other], names: ["first.json", "second.json"])
+            }) {
                 let e = error as? MammoPrepError
-                XCTAssertEqual(e?.code, .incompatible, key)
-                XCTAssertEqual(e?.path, "second.json", key)
+                #expect(e?.code == .incompatible, "\(key)")
+                #expect(e?.path == "second.json", "\(key)")
                 let text = "\(error)"
-                XCTAssert(text.contains("\(key): "), "\(key) not named in: \(text)")
-                XCTAssert(text.contains("first.json"), "the reference part is not named in: \(text)")
+                #expect(text.contains("\(key): "), "\(key) not named in: \(text)")
+                #expect(text.contains("first.json"), "the reference part is not named in: \(text)")
                 // Only the differing option is named.
                 for (otherKey, _) in variants where otherKey != key && !(key == "window" && otherKey == "windowIndex") {
-                    XCTAssertFalse(text.contains(" \(otherKey): ") || text.contains(": \(otherKey): "), "\(otherKey) named for \(key): \(text)")
+                    #expect(!(text.contains(" \(otherKey): ") || text.contains(": \(otherKey): ")), "\(otherKey) named for \(key): \(text)")
                 }
             }
         }
         // Two options at once: both named.
         var two = Self.report(seed: 2)
         two.pipeline = Self.pipeline(WindowingOptions(invert: .dcmtk, clip: true))
-        XCTAssertThrowsError(try StatsReport.merge([base, two], names: ["a", "b"])) { error in
-            XCTAssert("\(error)".contains("invert: \"auto\" vs \"dcmtk\""), "\(error)")
-            XCTAssert("\(error)".contains("clip: false vs true"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { _ = try StatsReport.merge([base, two], names: ["a", "b"]) }) {
+            #expect("\(error)".contains("invert: \"auto\" vs \"dcmtk\""), "\(error)")
+            #expect("\(error)".contains("clip: false vs true"), "\(error)")
         }
         // The mask alone (pipeline identical, mask field different) is refused and named too.
         var masked = Self.report(seed: 2)
         masked.mask = .foreground
-        XCTAssertThrowsError(try StatsReport.merge([base, masked], names: ["a", "b"])) { error in
-            XCTAssert("\(error)".contains("mask: \"none\" vs \"foreground\""), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { _ = try StatsReport.merge([base, masked], names: ["a", "b"]) }) {
+            #expect("\(error)".contains("mask: \"none\" vs \"foreground\""), "\(error)")
         }
         // Mask in the pipeline as well as the field: named once.
         let foreground = Self.report(seed: 2, mask: .foreground)
-        XCTAssertThrowsError(try StatsReport.merge([base, foreground], names: ["a", "b"])) { error in
-            XCTAssertEqual("\(error)".components(separatedBy: "mask: ").count - 1, 1, "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { _ = try StatsReport.merge([base, foreground], names: ["a", "b"]) }) {
+            #expect("\(error)".components(separatedBy: "mask: ").count - 1 == 1, "\(error)")
         }
         // A difference in a later part is found as well.
         var third = Self.report(seed: 3)
         third.pipeline = Self.pipeline(frame: 2)
-        XCTAssertThrowsError(try StatsReport.merge([base, Self.report(seed: 4), third], names: ["a", "b", "c"])) { error in
-            XCTAssertEqual((error as? MammoPrepError)?.path, "c")
-            XCTAssert("\(error)".contains("frame: null vs 2"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: {
+            _ = try StatsReport.merge([base, Self.report(seed: 4), third], names: ["a", "b", "c"])
+        }) {
+            #expect((error as? MammoPrepError)?.path == "c")
+            #expect("\(error)".contains("frame: null vs 2"), "\(error)")
         }
     }
 
-    func testMergeRefusesADuplicateShard() {
+    @Test func mergeRefusesADuplicateShard() {
         let a = Self.report(seed: 1, shards: ["1/3"]), b = Self.report(seed: 2, shards: ["2/3"])
         let again = Self.report(seed: 3, shards: ["1/3"])
-        XCTAssertThrowsError(try StatsReport.merge([a, b, again], names: ["p1.json", "p2.json", "p1-again.json"])) { error in
+        if let error = #expect(throws: (any Error).self, performing: {
+            _ = try StatsReport.merge([a, b, again], names: ["p1.json", "p2.json", "p1-again.json"])
+        }) {
             let e = error as? MammoPrepError
-            XCTAssertEqual(e?.code, .incompatible)
-            XCTAssertEqual(e?.path, "p1-again.json")
-            XCTAssert("\(error)".contains("1/3"), "\(error)")
-            XCTAssert("\(error)".contains("p1.json"), "the first holder is not named: \(error)")
+            #expect(e?.code == .incompatible)
+            #expect(e?.path == "p1-again.json")
+            #expect("\(error)".contains("1/3"), "\(error)")
+            #expect("\(error)".contains("p1.json"), "the first holder is not named: \(error)")
         }
         // Inside a merged part too.
         let ab = try! StatsReport.merge([a, b], names: ["p1", "p2"])
-        XCTAssertThrowsError(try StatsReport.merge([ab, Self.report(seed: 4, shards: ["2/3"])], names: ["ab", "x"]))
-        XCTAssertThrowsError(try StatsReport.merge([a, a], names: ["p1", "p1 copy"]))
-        XCTAssertNoThrow(try StatsReport.merge([a, b, Self.report(seed: 5, shards: ["3/3"])], names: ["1", "2", "3"]))
+        #expect(throws: (any Error).self) { _ = try StatsReport.merge([ab, Self.report(seed: 4, shards: ["2/3"])], names: ["ab", "x"]) }
+        #expect(throws: (any Error).self) { _ = try StatsReport.merge([a, a], names: ["p1", "p1 copy"]) }
+        #expect(throws: Never.self) { _ = try StatsReport.merge([a, b, Self.report(seed: 5, shards: ["3/3"])], names: ["1", "2", "3"]) }
     }
 
-    func testEmptyPartsAreTheIdentity() throws {
+    @Test func emptyPartsAreTheIdentity() throws {
         let full = Self.report(seed: 9, shards: ["1/3"])
         var empty = StatsReport(mask: .none, pipeline: Self.pipeline())
         empty.shards = ["2/3"]
@@ -277,78 +285,78 @@ final class StatsReportTests: XCTestCase {
         for order in [[full, empty, emptyReread], [empty, full, emptyReread], [emptyReread, empty, full]] {
             let merged = try StatsReport.merge(order, names: ["x", "y", "z"])
             assertBitExact(merged.statistics, full.statistics)
-            XCTAssertEqual(merged.images, full.images)
-            XCTAssertEqual(merged.pixelsSeen, full.pixelsSeen)
-            XCTAssertEqual(merged.files, full.files + 4)
-            XCTAssertEqual(merged.skipped, full.skipped + 2)
-            XCTAssertEqual(merged.parts, 3)
-            XCTAssertEqual(merged.json()["mean"]?.serialized(), full.json()["mean"]?.serialized())
-            XCTAssertEqual(merged.json()["percentiles"]?.serialized(), full.json()["percentiles"]?.serialized())
+            #expect(merged.images == full.images)
+            #expect(merged.pixelsSeen == full.pixelsSeen)
+            #expect(merged.files == full.files + 4)
+            #expect(merged.skipped == full.skipped + 2)
+            #expect(merged.parts == 3)
+            #expect(merged.json()["mean"]?.serialized() == full.json()["mean"]?.serialized())
+            #expect(merged.json()["percentiles"]?.serialized() == full.json()["percentiles"]?.serialized())
         }
         let nothing = try StatsReport.merge([empty, emptyReread], names: ["a", "b"])
-        XCTAssertEqual(nothing.statistics, PixelStatistics())
-        XCTAssertEqual(nothing.json()["mean"]?.serialized(), "[]")
+        #expect(nothing.statistics == PixelStatistics())
+        #expect(nothing.json()["mean"]?.serialized() == "[]")
         // One part alone is reproduced.
         let single = try StatsReport.merge([full], names: ["only"])
-        XCTAssertEqual(single, full)
+        #expect(single == full)
     }
 
     // MARK: - Pipelines
 
-    func testDifferencesListExactlyTheDifferingKeys() {
+    @Test func differencesListExactlyTheDifferingKeys() {
         let a = Self.pipeline()
-        XCTAssertEqual(PixelPipeline.differences(a, a), [])
-        XCTAssertEqual(PixelPipeline.differences(a, Self.pipeline()), [])
+        #expect(PixelPipeline.differences(a, a) == [])
+        #expect(PixelPipeline.differences(a, Self.pipeline()) == [])
         let b = Self.pipeline(WindowingOptions(explicitWindow: WindowSetting(center: 1000, width: 300), invert: .never),
                               frame: 2, mask: .foreground, tool: "0.2.0")
-        XCTAssertEqual(PixelPipeline.differences(a, b), [
+        #expect(PixelPipeline.differences(a, b) == [
             #"window: null vs [1000.0, 300.0]"#,
             #"invert: "auto" vs "never""#,
             #"frame: null vs 2"#,
             #"mask: "none" vs "foreground""#,
             #"tool: "mammo-prep 0.1.0" vs "mammo-prep 0.2.0""#,
         ])
-        XCTAssertEqual(PixelPipeline.differences(a, b, ignoring: ["tool", "mask"]), [
+        #expect(PixelPipeline.differences(a, b, ignoring: ["tool", "mask"]) == [
             #"window: null vs [1000.0, 300.0]"#, #"invert: "auto" vs "never""#, #"frame: null vs 2"#,
         ])
-        XCTAssertEqual(PixelPipeline.differences(a, b, ignoring: ["window", "invert", "frame", "mask", "tool"]), [])
+        #expect(PixelPipeline.differences(a, b, ignoring: ["window", "invert", "frame", "mask", "tool"]) == [])
         // Symmetric wording: B's side on the right.
-        XCTAssertEqual(PixelPipeline.differences(b, a, ignoring: ["window", "invert", "mask", "tool"]), ["frame: 2 vs null"])
+        #expect(PixelPipeline.differences(b, a, ignoring: ["window", "invert", "mask", "tool"]) == ["frame: 2 vs null"])
         // Geometry: one entry for the nested object.
         let g = Self.pipeline(geometry: GeometryOptions(size: (224, 224), fit: .stretch))
         let diff = PixelPipeline.differences(a, g)
-        XCTAssertEqual(diff.count, 1)
-        XCTAssert(diff.first?.hasPrefix("geometry: null vs {\"size\": [224, 224]") == true, "\(diff)")
+        #expect(diff.count == 1)
+        #expect(diff.first?.hasPrefix("geometry: null vs {\"size\": [224, 224]") == true, "\(diff)")
         // Keys only in B come after A's keys; a missing key reads as null.
         let noMask = Self.pipeline(mask: nil)
-        XCTAssertEqual(PixelPipeline.differences(noMask, a), [#"mask: null vs "none""#])
-        XCTAssertEqual(PixelPipeline.differences(a, noMask), [#"mask: "none" vs null"#])
-        XCTAssertEqual(PixelPipeline.differences(noMask, a, ignoring: ["mask"]), [])
+        #expect(PixelPipeline.differences(noMask, a) == [#"mask: null vs "none""#])
+        #expect(PixelPipeline.differences(a, noMask) == [#"mask: "none" vs null"#])
+        #expect(PixelPipeline.differences(noMask, a, ignoring: ["mask"]) == [])
         let extra = JSONValue.object([("tool", .string("mammo-prep 0.1.0")), ("zeta", .int(1)), ("alpha", .int(2))])
-        XCTAssertEqual(PixelPipeline.differences(.object([("tool", .string("mammo-prep 0.1.0"))]), extra),
-                       ["zeta: null vs 1", "alpha: null vs 2"])
-        XCTAssertEqual(PixelPipeline.differences(.object([("k", .null)]), .object([])), [], "explicit null = missing")
+        #expect(PixelPipeline.differences(.object([("tool", .string("mammo-prep 0.1.0"))]), extra)
+                == ["zeta: null vs 1", "alpha: null vs 2"])
+        #expect(PixelPipeline.differences(.object([("k", .null)]), .object([])) == [], "explicit null = missing")
         // An int and a double are different values.
-        XCTAssertEqual(PixelPipeline.differences(.object([("k", .int(1))]), .object([("k", .double(1))])), ["k: 1 vs 1.0"])
+        #expect(PixelPipeline.differences(.object([("k", .int(1))]), .object([("k", .double(1))])) == ["k: 1 vs 1.0"])
         // Not objects.
-        XCTAssertEqual(PixelPipeline.differences(.int(1), .int(1)), [])
-        XCTAssertEqual(PixelPipeline.differences(.int(1), .string("x")), [#"pipeline: 1 vs "x""#])
-        XCTAssertEqual(PixelPipeline.differences(.null, a).count, 1)
+        #expect(PixelPipeline.differences(.int(1), .int(1)) == [])
+        #expect(PixelPipeline.differences(.int(1), .string("x")) == [#"pipeline: 1 vs "x""#])
+        #expect(PixelPipeline.differences(.null, a).count == 1)
         // A pipeline read back from stats.json equals the one computed.
-        XCTAssertEqual(PixelPipeline.differences(b, try! JSONValue.parse(b.serialized())), [])
+        #expect(PixelPipeline.differences(b, try! JSONValue.parse(b.serialized())) == [])
     }
 
-    func testMissingShards() {
-        XCTAssertEqual(StatsReport.missingShards(["1/4", "3/4"]), ["2/4", "4/4"])
-        XCTAssertEqual(StatsReport.missingShards(["3/4", "1/4", "4/4", "2/4"]), [])
-        XCTAssertEqual(StatsReport.missingShards(["2/2", "2/2"]), ["1/2"])
-        XCTAssertEqual(StatsReport.missingShards(["1/1"]), [])
-        XCTAssertEqual(StatsReport.missingShards(["7/7"]), (1...6).map { "\($0)/7" })
-        XCTAssertNil(StatsReport.missingShards([]))
-        XCTAssertNil(StatsReport.missingShards(["1/2", "1/3"]), "different N")
-        XCTAssertNil(StatsReport.missingShards(["1/2", "all"]), "not I/N")
-        XCTAssertNil(StatsReport.missingShards(["slurm"]), "not I/N")
-        XCTAssertNil(StatsReport.missingShards(["0/2"]), "index out of range")
-        XCTAssertNil(StatsReport.missingShards(["3/2"]), "index out of range")
+    @Test func missingShards() {
+        #expect(StatsReport.missingShards(["1/4", "3/4"]) == ["2/4", "4/4"])
+        #expect(StatsReport.missingShards(["3/4", "1/4", "4/4", "2/4"]) == [])
+        #expect(StatsReport.missingShards(["2/2", "2/2"]) == ["1/2"])
+        #expect(StatsReport.missingShards(["1/1"]) == [])
+        #expect(StatsReport.missingShards(["7/7"]) == (1...6).map { "\($0)/7" })
+        #expect(StatsReport.missingShards([]) == nil)
+        #expect(StatsReport.missingShards(["1/2", "1/3"]) == nil, "different N")
+        #expect(StatsReport.missingShards(["1/2", "all"]) == nil, "not I/N")
+        #expect(StatsReport.missingShards(["slurm"]) == nil, "not I/N")
+        #expect(StatsReport.missingShards(["0/2"]) == nil, "index out of range")
+        #expect(StatsReport.missingShards(["3/2"]) == nil, "index out of range")
     }
 }
