@@ -97,12 +97,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 log="$out/convert.log"
 : > "$log"
-say() { echo "convert.sh: $*" >&2; echo "$*" >> "$log"; }
-now() { echo "$EPOCHREALTIME"; }
-# One line of a tool's message for the report: no tabs, no paths of this machine.
-oneline() { { grep -v '^[[:space:]]*$' || true; } | tail -n 1 | tr '\t' ' ' | sed -e "s|$out/||g" -e "s|$root/||g" | cut -c1-200; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+bench_name=convert.sh
 
 t_start=$(now)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -168,13 +163,8 @@ done
 generate_s=$(elapsed "$t0" "$(now)")
 
 # --- 3. timing and correctness ----------------------------------------------------------------------
-jget() { "$python" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"; }
-median5() { sort -g | sed -n '3p'; }
 
-startup_ms=$(for _ in 1 2 3 4 5; do
-    a=$(now); "$bin" --version > /dev/null; b=$(now)
-    awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
-done | median5)
+startup_ms=$(startup_ms_of "$bin")
 
 tmp="$out/convert-tmp"
 rm -rf "$tmp"

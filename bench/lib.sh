@@ -4,7 +4,26 @@
 # links to it, so every benchmark reuses the others' images. The stamp is a hash of the generator;
 # a changed generator regenerates.
 #
-# Needs: $root (repository), $python (the venv's interpreter).
+# Needs: $root (repository), $python (the venv's interpreter), $out (the output folder, for
+# oneline) and $log (for say, with $bench_name).
+
+# --- small helpers every script uses -------------------------------------------------------------
+say() { echo "${bench_name:-bench}: $*" >&2; [[ -z "${log:-}" ]] || echo "$*" >> "$log"; }
+now() { echo "$EPOCHREALTIME"; }
+# One line of a tool's message for a report: no tabs, no paths of this machine.
+oneline() { { grep -v '^[[:space:]]*$' || true; } | tail -n 1 | tr '\t' ' ' | sed -e "s|$out/||g" -e "s|$root/||g" | cut -c1-200; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+jget() { "$python" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"; }
+median5() { sort -g | sed -n '3p'; }
+# Median start-up of BINARY (`--version`) over 5 runs, in ms.
+startup_ms_of() {
+    local _ a b
+    for _ in 1 2 3 4 5; do
+        a=$(now); "$1" --version > /dev/null; b=$(now)
+        awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+    done | median5
+}
 
 bench_gen_hash() {
     cat "$root/Fixtures/generate/phantom.py" "$root/Fixtures/generate/dicomio.py" 2>/dev/null | sha256sum | cut -c1-16

@@ -54,12 +54,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 log="$out/stats.log"
 : > "$log"
-say() { echo "stats.sh: $*" >&2; echo "$*" >> "$log"; }
-now() { echo "$EPOCHREALTIME"; }
-# One line of a tool's message for the report: no tabs, no paths of this machine.
-oneline() { { grep -v '^[[:space:]]*$' || true; } | tail -n 1 | tr '\t' ' ' | sed -e "s|$out/||g" -e "s|$root/||g" | cut -c1-200; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+bench_name=stats.sh
 
 t_start=$(now)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
