@@ -68,16 +68,11 @@ public struct ConvertOptions: Sendable {
     /// Every option that changes output values or names, plus the tool version: two runs with the
     /// same configuration produce byte-identical outputs, so a re-run may resume.
     public func configuration(toolVersion: String) -> JSONValue {
-        let w = windowing
-        return .object([
+        .object([
             ("tool", .string("mammo-prep \(toolVersion)")),
             ("format", .string(format.rawValue)),
             ("frame", JSONValue(frame)),
-            ("voiSource", .string(w.voiSource.rawValue)), ("windowIndex", .int(w.windowIndex)),
-            ("window", w.explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
-            ("voiFunction", JSONValue(w.functionOverride?.rawValue)),
-            ("noVOI", .string(w.noVOI.rawValue)), ("invert", .string(w.invert.rawValue)),
-            ("clip", .bool(w.clip)),
+        ] + windowing.jsonPairs + [
             ("adapter", adapter.json),
         ])
     }
@@ -95,13 +90,7 @@ public struct ConvertOptions: Sendable {
         return .object([
             ("tool", .string("mammo-prep \(toolVersion)")),
             ("input", .string("windowed image in [0, 1] (docs/pipeline.md), then geometry, then normalization")),
-            ("windowing", .object([
-                ("voiSource", .string(windowing.voiSource.rawValue)), ("windowIndex", .int(windowing.windowIndex)),
-                ("window", windowing.explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
-                ("voiFunction", JSONValue(windowing.functionOverride?.rawValue)),
-                ("noVOI", .string(windowing.noVOI.rawValue)), ("invert", .string(windowing.invert.rawValue)),
-                ("clip", .bool(windowing.clip)), ("frame", JSONValue(frame)),
-            ])),
+            ("windowing", .object(windowing.jsonPairs + [("frame", JSONValue(frame))])),
             ("geometry", adapter.geometry.json),
             ("normalization", n.json),
             ("model", adapter.preset?.json ?? .null),
@@ -152,8 +141,9 @@ public final class Converter: @unchecked Sendable {
     /// `npy-stack`: the stack, the row of each input path, and each row's manifest lines.
     private var stack: NPYStack?
     private var stackRows: [String: Int] = [:]
-    private var stackLines: [Int: [String]] = [:]
-    private var stackSources: [Int: String] = [:]
+    private var stackSources: [String] = []
+    /// Each row's manifest members; the row number is added when the stack is published.
+    private var stackRecords: [Int: [[(String, JSONValue)]]] = [:]
     /// Set when publishing the stack failed (the run's outputs are then incomplete).
     public private(set) var stackError: MammoPrepError?
 
@@ -161,7 +151,7 @@ public final class Converter: @unchecked Sendable {
         self.toolVersion = toolVersion
         self.options = options
         self.configuration = options.configuration(toolVersion: toolVersion)
-        self.configurationHash = Converter.fnv1a(configuration.serialized())
+        self.configurationHash = FNV1a.hex(configuration.serialized())
     }
 
     deinit {
@@ -278,7 +268,7 @@ public final class Converter: @unchecked Sendable {
         }
         let multi = options.frame == nil && image.frameCount > 1
         let laterality = image.laterality
-        var lines: [String] = []
+        var records: [[(String, JSONValue)]] = []
         for frame in frames {
             let windowed = try reader.window(image, frame: frame, path: input.path)
             let adapted = Adapter.adapt(windowed, laterality: laterality, options: options.adapter) {
@@ -314,7 +304,7 @@ public final class Converter: @unchecked Sendable {
             case .png8: try PNGWriter.write(adapted.plane, rows: adapted.rows, columns: adapted.columns, bitDepth: 8, to: target)
             case .tiff: try TIFFWriter.write(adapted.plane, rows: adapted.rows, columns: adapted.columns, to: target)
             }
-            var pairs: [(String, JSONValue)] = [
+            let pairs: [(String, JSONValue)] = [
                 ("source", .string(input.path)), ("output", .string(relative)), ("frame", .int(frame)),
                 ("frames", .int(image.frameCount)),
                 ("rows", .int(adapted.rows)), ("columns", .int(adapted.columns)),
@@ -329,16 +319,15 @@ public final class Converter: @unchecked Sendable {
                                      ("model", options.adapter.preset.map { .string($0.tag) } ?? .null)])),
                 ("configurationHash", .string(configurationHash)),
             ]
-            if let row { pairs.insert(("row", .int(row)), at: 2) }
-            lines.append(JSONValue.object(pairs).serialized())
+            records.append(pairs)
             reader.recycle(windowed)
         }
         if let row {
             // Stack rows move when failed rows are dropped: lines are written by `finishStack`.
-            lock.withLock { stackLines[row] = lines }
+            lock.withLock { stackRecords[row] = records }
         } else {
             // Lines are written after every output of the input exists: a listed source is complete.
-            for line in lines { append(line, to: manifest) }
+            for pairs in records { append(JSONValue.object(pairs).serialized(), to: manifest) }
         }
         return .converted(frames: frames.count)
     }
@@ -351,13 +340,11 @@ public final class Converter: @unchecked Sendable {
             throw MammoPrepError(path: options.outputDirectory, stage: .write, code: .configurationMismatch,
                                  detail: "--format npy-stack needs a fixed --size (or --model)")
         }
-        var row = 0
         for input in inputs where (try? ImageFormat.detect(path: input.path)) != nil {
-            stackRows[input.path] = row
-            stackSources[row] = input.path
-            row += 1
+            stackRows[input.path] = stackSources.count
+            stackSources.append(input.path)
         }
-        stack = try NPYStack(path: options.outputDirectory + "/" + options.stackName + ".npy", rows: row,
+        stack = try NPYStack(path: options.outputDirectory + "/" + options.stackName + ".npy", rows: stackSources.count,
                              rowShape: [options.adapter.channels, size.rows, size.columns])
     }
 
@@ -371,16 +358,12 @@ public final class Converter: @unchecked Sendable {
             var index = "row,source,frame\n"
             var manifestText = ""
             for (old, new) in mapping.enumerated() {
-                guard let new, let lines = stackLines[old] else { continue }
-                for line in lines {
-                    // Rewrite the provisional row number.
-                    let fixed = line.replacingOccurrences(of: "\"row\": \(old),", with: "\"row\": \(new),")
-                    manifestText += fixed + "\n"
+                guard let new, let records = stackRecords[old] else { continue }
+                for var pairs in records {
+                    pairs.insert(("row", .int(new)), at: 2)
+                    manifestText += JSONValue.object(pairs).serialized() + "\n"
                 }
-                let source = stackSources[old] ?? ""
-                let quoted = source.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                    ? "\"" + source.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : source
-                index += "\(new),\(quoted),\(options.frame ?? 0)\n"
+                index += "\(new),\(CSV.field(stackSources[old])),\(options.frame ?? 0)\n"
             }
             try AtomicFile.write(to: options.outputDirectory + "/" + options.stackName + ".manifest.jsonl") { try $0.write(manifestText) }
             try AtomicFile.write(to: options.outputDirectory + "/" + options.stackName + ".index.csv") { try $0.write(index) }
@@ -430,16 +413,5 @@ public final class Converter: @unchecked Sendable {
     static func pad(_ frame: Int) -> String {
         let s = String(frame)
         return String(repeating: "0", count: max(0, 4 - s.count)) + s
-    }
-
-    /// 64-bit FNV-1a, hex: a stable fingerprint of the configuration text (not a security hash).
-    static func fnv1a(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

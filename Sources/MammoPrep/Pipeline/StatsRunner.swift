@@ -47,10 +47,8 @@ public struct ImageStatistics: Sendable, Equatable {
     /// The CSV header and a row (RFC 4180 quoting for the path).
     public static let csvHeader = "path,frame,pixels,mean,std,min,max,mask_fraction"
     public var csvRow: String {
-        let quoted = source.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            ? "\"" + source.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : source
         func f(_ d: Double) -> String { pixels == 0 ? "" : "\(d)" }
-        return "\(quoted),\(frame),\(pixels),\(f(mean)),\(f(std)),\(f(min)),\(f(max)),\(maskFraction)"
+        return "\(CSV.field(source)),\(frame),\(pixels),\(f(mean)),\(f(std)),\(f(min)),\(f(max)),\(maskFraction)"
     }
 }
 

@@ -11,15 +11,10 @@ public enum StatsMask: String, Sendable, CaseIterable {
 /// The description of everything that changes the pixel values a stage sees, plus the tool version:
 /// stats.json's `pipeline`, and what `convert --stats` compares with its own options.
 public enum PixelPipeline {
-    /// The pipeline object: windowing options, frame selection, geometry (none yet), mask, tool.
+    /// The pipeline object: windowing options, frame selection, geometry, mask, tool.
     public static func json(windowing w: WindowingOptions, frame: Int?, geometry: GeometryOptions = GeometryOptions(),
                             mask: StatsMask?, toolVersion: String) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [
-            ("voiSource", .string(w.voiSource.rawValue)), ("windowIndex", .int(w.windowIndex)),
-            ("window", w.explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
-            ("voiFunction", JSONValue(w.functionOverride?.rawValue)),
-            ("noVOI", .string(w.noVOI.rawValue)), ("invert", .string(w.invert.rawValue)),
-            ("clip", .bool(w.clip)),
+        var pairs = w.jsonPairs + [
             ("frame", JSONValue(frame)),
             ("geometry", geometry.isIdentity ? .null : geometry.json),
         ]
@@ -77,13 +72,7 @@ public struct StatsReport: Sendable, Equatable {
 
     /// A 64-bit FNV-1a of the input path, in hex: compact, and never the path itself.
     public static func sourceKey(_ path: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in ((path as NSString).standardizingPath).utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        FNV1a.hex((path as NSString).standardizingPath)
     }
 
     public init(mask: StatsMask, pipeline: JSONValue) {

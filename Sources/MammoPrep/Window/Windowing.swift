@@ -43,6 +43,18 @@ public struct WindowingOptions: Sendable, Equatable {
     /// Float TIFF: clamp values outside 0…1 instead of refusing the image.
     public var clip: Bool
 
+    /// The options as JSON members, in one order, for every record that lists them (convert.json,
+    /// stats.json's pipeline, preprocess.json).
+    public var jsonPairs: [(String, JSONValue)] {
+        [
+            ("voiSource", .string(voiSource.rawValue)), ("windowIndex", .int(windowIndex)),
+            ("window", explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
+            ("voiFunction", JSONValue(functionOverride?.rawValue)),
+            ("noVOI", .string(noVOI.rawValue)), ("invert", .string(invert.rawValue)),
+            ("clip", .bool(clip)),
+        ]
+    }
+
     public init(voiSource: VOISource = .auto, windowIndex: Int = 0, explicitWindow: WindowSetting? = nil,
                 functionOverride: VOIFunction? = nil, noVOI: NoVOIRule = .range, invert: Inversion = .auto,
                 clip: Bool = false) {
@@ -182,8 +194,7 @@ public enum Windowing {
             for word in words { present[Int(word)] = true }
         }
         init(raw words: [UInt16], layout: StoredValueLayout) {
-            var seen = [Bool](repeating: false, count: 65536)
-            for word in words { seen[Int(word)] = true }
+            let seen = Presence(canonical: words).present   // indexed by raw word here
             present = [Bool](repeating: false, count: 65536)
             for raw in 0..<65536 where seen[raw] { present[Int(layout.canonicalWord(UInt16(raw)))] = true }
         }
