@@ -193,10 +193,8 @@ public struct PixelStatistics: Sendable, Equatable {
     /// Merges another accumulator into this one (Chan et al.); merging an empty one is the identity.
     public mutating func merge(_ other: PixelStatistics) {
         guard other.count > 0 else { return }
-        combine(count: other.count, shiftedMean: shiftedMean(of: other), m2: other.m2)
-        min = Swift.min(min, other.min)
-        max = Swift.max(max, other.max)
-        for i in 0..<PixelStatistics.binCount { histogram[i] &+= other.histogram[i] }
+        mergeMoments(other)
+        mergeHistogram(other)
     }
 
     /// Merges only the moments and extremes of a summary whose histogram is accounted elsewhere.
