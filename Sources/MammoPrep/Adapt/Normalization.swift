@@ -39,21 +39,27 @@ public struct Normalization: Sendable, Equatable {
 
     /// (C, H, W) from one (H, W) plane.
     public func apply(_ plane: [Float]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: plane.count * channels) { buffer, initialized in
+            apply(plane, into: buffer)
+            initialized = plane.count * channels
+        }
+    }
+
+    /// (C, H, W) from one (H, W) plane, written into the first `channels × plane.count` elements
+    /// of `out` (which must hold them).
+    public func apply(_ plane: [Float], into out: UnsafeMutableBufferPointer<Float>) {
         let n = plane.count
-        var out = [Float](repeating: 0, count: n * channels)
+        precondition(out.count >= n * channels)
         plane.withUnsafeBufferPointer { x in
-            out.withUnsafeMutableBufferPointer { y in
-                for c in 0..<channels {
-                    let m = mean[c], s = std[c], base = c * n
-                    if kind == .none {
-                        for i in 0..<n { y[base + i] = x[i] }
-                    } else {
-                        for i in 0..<n { y[base + i] = Float((Double(x[i]) - m) / s) }
-                    }
+            for c in 0..<channels {
+                let m = mean[c], s = std[c], base = c * n
+                if kind == .none {
+                    for i in 0..<n { out[base + i] = x[i] }
+                } else {
+                    for i in 0..<n { out[base + i] = Float((Double(x[i]) - m) / s) }
                 }
             }
         }
-        return out
     }
 
     public var json: JSONValue {

@@ -89,12 +89,6 @@ public struct Inspection: Sendable {
         ])
     }
 
-    /// The error object `inspect --json` prints for a file it cannot read.
-    public static func errorJSON(_ error: MammoPrepError) -> JSONValue {
-        .object([("path", .string(error.path)), ("error", .string(error.description)),
-                 ("stage", .string(error.stage.rawValue)), ("code", .string(error.code.rawValue))])
-    }
-
     /// A readable block: the path, then one aligned `name  value` line per known attribute.
     public var text: String {
         var lines = [path]

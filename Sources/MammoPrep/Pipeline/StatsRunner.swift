@@ -52,154 +52,117 @@ public struct ImageStatistics: Sendable, Equatable {
     }
 }
 
-/// Progress counts of a stats run.
-public struct StatsProgress: Sendable, Equatable {
-    public var total = 0
-    public var finished = 0
-    public var used = 0
-    public var skipped = 0
-    public var failed = 0
-}
-
-/// Pools the windowed pixels of many inputs (design.md §2–3): Ingest + Window exactly as `convert`
-/// (the shared `FrameReader`), an optional foreground mask, and `PixelStatistics`.
+/// Pools the windowed pixels of many inputs (design.md §2–3): the frame pipeline exactly as
+/// `convert` runs it (same windowing and geometry, no normalization), an optional foreground mask,
+/// and `PixelStatistics`.
 ///
 /// Determinism: each frame is accumulated alone, and frames are merged into the total in input
-/// order (frames finished out of order wait), so the figures do not depend on `-j` or timing;
-/// histograms (integer counts) are added as they come. Memory does not grow with the number of
-/// inputs: only frames finished out of order are held, as small summaries.
+/// order (the batch runner delivers in input order), so the figures do not depend on `-j` or
+/// timing; histograms (integer counts) are added per worker. Memory does not grow with the number
+/// of inputs: only frames finished out of order are held, as small summaries.
 public final class StatsRunner: @unchecked Sendable {
     public let options: StatsOptions
     public let pipeline: JSONValue
-    /// Called once per failed input (from worker threads, serialised).
+    /// Called once per failed input (serialised, in input order).
     public var onFailure: (@Sendable (MammoPrepError) -> Void)?
     /// Called for every frame pooled, in input order (serialised).
     public var onImage: ((ImageStatistics) -> Void)?
 
+    private let frames: FramePipeline
     private let lock = NSLock()
-    private var progress = StatsProgress()
-    private var cursor = 0
-    private var nextToMerge = 0
-    private var pending: [Int: Outcome] = [:]
     private var report: StatsReport
-
-    private enum Outcome {
-        case frames([(ImageStatistics, PixelStatistics)])
-        case skipped
-        case failed(MammoPrepError)
-    }
 
     public init(options: StatsOptions, toolVersion: String) {
         self.options = options
         pipeline = options.pipeline(toolVersion: toolVersion)
+        frames = FramePipeline(FramePipelineOptions(windowing: options.windowing,
+                                                    adapter: AdapterOptions(geometry: options.geometry),
+                                                    limits: options.limits))
         report = StatsReport(mask: options.mask, pipeline: pipeline)
         if let shard = options.shard { report.shards = [shard.description] }
     }
 
-    public func run(_ inputs: [InputFile], progress onProgress: @escaping @Sendable (StatsProgress) -> Void = { _ in }) -> StatsReport {
-        lock.withLock {
-            progress.total = inputs.count
-            // Which inputs this part covers, so that `stats merge` can refuse overlapping parts.
-            report.sources = inputs.map { StatsReport.sourceKey($0.path) }.sorted()
-        }
-        let workers = min(options.jobs, max(inputs.count, 1))
-        DICOMFile.setJPEG2000Threads(max(1, ProcessInfo.processInfo.activeProcessorCount / workers))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let reader = FrameReader(windowing: options.windowing)
-            var histogram = PixelStatistics()
-            while true {
-                let index: Int? = lock.withLock {
-                    guard cursor < inputs.count else { return nil }
-                    defer { cursor += 1 }
-                    return cursor
-                }
-                guard let index else { break }
-                let outcome = measure(inputs[index], reader: reader, histogram: &histogram)
-                if case .failed(let error) = outcome { onFailure?(error) }
-                let snapshot: StatsProgress = lock.withLock {
-                    pending[index] = outcome
-                    drain()
-                    return progress
-                }
-                onProgress(snapshot)
-            }
-            lock.withLock { report.statistics.mergeHistogram(histogram) }
-        }
+    private struct Worker {
+        let workspace: FramePipeline.Workspace
+        var histogram = PixelStatistics()
+    }
+
+    public func run(_ inputs: [InputFile], progress: @escaping @Sendable (BatchProgress) -> Void = { _ in }) -> StatsReport {
+        // Which inputs this part covers, so that `stats merge` can refuse overlapping parts.
+        report.sources = inputs.map { StatsReport.sourceKey($0.path) }.sorted()
+        let runner = BatchRunner(jobs: options.jobs)
+        let threads = runner.decodeThreads(inputs: inputs.count)
+        _ = runner.run(
+            inputs, path: \.path, stage: .read,
+            makeWorker: { Worker(workspace: FramePipeline.Workspace(jpeg2000Threads: threads)) },
+            work: { worker, input in try measure(input, worker: &worker) },
+            finishWorker: { worker in
+                let histogram = worker.histogram
+                lock.withLock { report.statistics.mergeHistogram(histogram) }
+            },
+            deliver: { _, outcome in
+                lock.withLock { merge(outcome) }
+            },
+            progress: progress)
         return lock.withLock { report }
     }
 
-    /// Merges finished inputs in input order (call with `lock` held).
-    private func drain() {
-        while let outcome = pending.removeValue(forKey: nextToMerge) {
-            nextToMerge += 1
-            progress.finished += 1
-            switch outcome {
-            case .frames(let frames):
-                progress.used += 1
-                report.files += 1
-                for (image, stats) in frames {
-                    report.statistics.mergeMoments(stats)
-                    report.images += 1
-                    report.pixelsSeen += image.total
-                    onImage?(image)
-                }
-            case .skipped:
-                progress.skipped += 1
-                report.skipped += 1
-            case .failed(let error):
-                progress.failed += 1
-                report.failed += 1
-                report.failures.append(StatsFailure(source: error.path, error: error.description))
+    /// Adds one input's outcome to the report (in input order).
+    private func merge(_ outcome: BatchOutcome<[(ImageStatistics, PixelStatistics)]>) {
+        switch outcome {
+        case .succeeded(let frames, _):
+            report.files += 1
+            for (image, stats) in frames {
+                report.statistics.mergeMoments(stats)
+                report.images += 1
+                report.pixelsSeen += image.total
+                onImage?(image)
             }
+        case .alreadyDone, .notImage:
+            report.skipped += 1
+        case .failed(let error):
+            report.failed += 1
+            report.failures.append(StatsFailure(source: error.path, error: error.description))
+            onFailure?(error)
         }
     }
 
-    private func measure(_ input: InputFile, reader: FrameReader, histogram: inout PixelStatistics) -> Outcome {
-        do {
-            guard try ImageFormat.detect(path: input.path) != nil else { return .skipped }
-            let image = try InputImage.open(path: input.path, limits: options.limits)
-            let frames = try image.frames(selecting: options.frame)
-            let laterality = image.laterality
-            var results: [(ImageStatistics, PixelStatistics)] = []
-            for frame in frames {
-                let windowed = try reader.window(image, frame: frame, path: input.path)
-                var pixels = windowed.pixels, rows = windowed.rows, columns = windowed.columns
-                var padding: [UInt8]? = nil
-                if options.geometry.isIdentity {
-                    if options.mask == .foreground { padding = reader.paddingMask(of: image) }
-                } else {
-                    // The pixels convert writes before normalization (same geometry, same mask rule).
-                    let adapted = Adapter.adapt(windowed, laterality: laterality,
-                                                options: AdapterOptions(geometry: options.geometry)) {
-                        ForegroundMask.compute(pixels: windowed.pixels, rows: windowed.rows, columns: windowed.columns,
-                                               padding: reader.paddingMask(of: image))
-                    }
-                    pixels = adapted.plane
-                    rows = adapted.rows
-                    columns = adapted.columns
-                }
-                var stats = PixelStatistics()
-                switch options.mask {
-                case .none:
-                    stats.add(pixels)
-                case .foreground:
-                    let mask = ForegroundMask.compute(pixels: pixels, rows: rows, columns: columns, padding: padding)
-                    stats.add(pixels, mask: mask.bits)
-                }
-                guard stats.count == 0 || (stats.mean.isFinite && stats.m2.isFinite) else {
-                    throw MammoPrepError(path: input.path, stage: .window, code: .internalError, detail: "non-finite pixel values")
-                }
-                histogram.mergeHistogram(stats)
-                results.append((ImageStatistics(source: input.path, frame: frame, pixels: stats.count,
-                                                 total: pixels.count, mean: stats.mean, std: stats.standardDeviation,
-                                                 min: stats.min, max: stats.max), stats))
-                reader.recycle(windowed)
+    private func measure(_ input: InputFile, worker: inout Worker) throws -> BatchOutcome<[(ImageStatistics, PixelStatistics)]> {
+        guard try ImageFormat.detect(path: input.path) != nil else { return .notImage }
+        let image = try frames.open(path: input.path)
+        let selected = try image.frames(selecting: options.frame)
+        var results: [(ImageStatistics, PixelStatistics)] = []
+        for frame in selected {
+            let (stats, total) = try frames.process(image, frame: frame, workspace: worker.workspace) { processed in
+                try accumulate(processed, image: image, workspace: worker.workspace, path: input.path)
             }
-            return .frames(results)
-        } catch let error as MammoPrepError {
-            return .failed(error)
-        } catch {
-            return .failed(MammoPrepError(path: input.path, stage: .read, code: .internalError, detail: "\(error)"))
+            worker.histogram.mergeHistogram(stats)
+            results.append((ImageStatistics(source: input.path, frame: frame, pixels: stats.count,
+                                             total: total, mean: stats.mean, std: stats.standardDeviation,
+                                             min: stats.min, max: stats.max), stats))
         }
+        return .succeeded(results, frames: selected.count)
+    }
+
+    /// The frame's figures over the pixels convert writes before normalization (the windowed
+    /// frame itself without geometry), masked when asked; and the frame's pixel count.
+    private func accumulate(_ processed: ProcessedFrame, image: InputImage, workspace: FramePipeline.Workspace,
+                            path: String) throws -> (PixelStatistics, Int) {
+        let adapted = processed.adapted
+        var stats = PixelStatistics()
+        switch options.mask {
+        case .none:
+            stats.add(adapted.plane)
+        case .foreground:
+            // Pixel padding is known for the frame as decoded, not for a resampled one.
+            let padding = options.geometry.isIdentity ? frames.paddingMask(of: image, workspace: workspace) : nil
+            let mask = ForegroundMask.compute(pixels: adapted.plane, rows: adapted.rows, columns: adapted.columns,
+                                              padding: padding)
+            stats.add(adapted.plane, mask: mask.bits)
+        }
+        guard stats.count == 0 || (stats.mean.isFinite && stats.m2.isFinite) else {
+            throw MammoPrepError(path: path, stage: .window, code: .internalError, detail: "non-finite pixel values")
+        }
+        return (stats, adapted.plane.count)
     }
 }

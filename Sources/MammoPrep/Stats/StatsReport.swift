@@ -8,38 +8,6 @@ public enum StatsMask: String, Sendable, CaseIterable {
     case foreground
 }
 
-/// The description of everything that changes the pixel values a stage sees, plus the tool version:
-/// stats.json's `pipeline`, and what `convert --stats` compares with its own options.
-public enum PixelPipeline {
-    /// The pipeline object: windowing options, frame selection, geometry, mask, tool.
-    public static func json(windowing w: WindowingOptions, frame: Int?, geometry: GeometryOptions = GeometryOptions(),
-                            mask: StatsMask?, toolVersion: String) -> JSONValue {
-        var pairs = w.jsonPairs + [
-            ("frame", JSONValue(frame)),
-            ("geometry", geometry.isIdentity ? .null : geometry.json),
-        ]
-        if let mask { pairs.append(("mask", .string(mask.rawValue))) }
-        pairs.append(("tool", .string("mammo-prep \(toolVersion)")))
-        return .object(pairs)
-    }
-
-    /// The options on which two pipelines differ, as "name: A vs B" (keys of either side, in A's
-    /// order then B's extra ones), skipping `ignoring`. Empty when they agree.
-    public static func differences(_ a: JSONValue, _ b: JSONValue, ignoring: Set<String> = []) -> [String] {
-        guard case .object(let pa) = a, case .object(let pb) = b else {
-            return a == b ? [] : ["pipeline: \(a.serialized()) vs \(b.serialized())"]
-        }
-        var keys = pa.map(\.0)
-        for (k, _) in pb where !keys.contains(k) { keys.append(k) }
-        var out: [String] = []
-        for key in keys where !ignoring.contains(key) {
-            let va = a[key] ?? .null, vb = b[key] ?? .null
-            if va != vb { out.append("\(key): \(va.serialized()) vs \(vb.serialized())") }
-        }
-        return out
-    }
-}
-
 /// One failed input, as recorded in stats.json.
 public struct StatsFailure: Sendable, Equatable {
     public let source: String
@@ -182,7 +150,7 @@ public struct StatsReport: Sendable, Equatable {
         var seenShards: [String: String] = [:]
         var seenSources: [String: String] = [:]
         for (report, name) in zip(reports, names) {
-            var differences = PixelPipeline.differences(first.pipeline, report.pipeline)
+            var differences = first.pipeline.memberDifferences(report.pipeline)
             if report.mask != first.mask && !differences.contains(where: { $0.hasPrefix("mask:") }) {
                 differences.append("mask: \"\(first.mask.rawValue)\" vs \"\(report.mask.rawValue)\"")
             }
@@ -218,15 +186,6 @@ public struct StatsReport: Sendable, Equatable {
         }
         merged.sources.sort()
         return merged
-    }
-
-    /// Shards missing from a set of "I/N" names that all share N (nil when they are not all I/N of one N).
-    public static func missingShards(_ shards: [String]) -> [String]? {
-        let parsed = shards.compactMap { Shard(argument: $0, environment: [:]) }
-        guard !parsed.isEmpty, parsed.count == shards.count, let n = parsed.first?.count,
-              parsed.allSatisfy({ $0.count == n }) else { return nil }
-        let have = Set(parsed.map(\.index))
-        return (1...n).filter { !have.contains($0) }.map { "\($0)/\(n)" }
     }
 }
 

@@ -43,20 +43,44 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case invalidAttribute
         /// The operating system refused a read or a write.
         case io
+        /// A caller-supplied buffer cannot hold the result.
+        case bufferTooSmall
         /// A bug: please report it.
         case internalError
+    }
+
+    /// An option of the caller that would get past the error. The library names it in its own
+    /// words (`Remedy.text`); a front end names it in its own (the CLI: its flag).
+    public enum Remedy: String, Sendable, Codable, CaseIterable {
+        /// Replace the outputs of another configuration (`ConvertOptions.overwrite`).
+        case overwrite
+        /// Clamp float samples outside 0…1 (`WindowingOptions.clip`).
+        case clip
+        /// Choose one frame of a multi-frame input (`ConvertOptions.frame`).
+        case selectFrame
+
+        /// The library's wording: what to set, and what it does.
+        public var text: String {
+            switch self {
+            case .overwrite: return "set overwrite to replace its outputs"
+            case .clip: return "set clip to clamp them"
+            case .selectFrame: return "select one frame"
+            }
+        }
     }
 
     public var path: String
     public var stage: Stage
     public var code: Code
     public var detail: String
+    public var remedy: Remedy?
 
-    public init(path: String, stage: Stage, code: Code, detail: String) {
+    public init(path: String, stage: Stage, code: Code, detail: String, remedy: Remedy? = nil) {
         self.path = path
         self.stage = stage
         self.code = code
         self.detail = detail
+        self.remedy = remedy
     }
 
     /// Human wording of the code, the part before the parenthesised detail.
@@ -78,11 +102,17 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case .configurationMismatch: return "output folder holds a different configuration"
         case .invalidAttribute: return "invalid attribute"
         case .io: return "I/O error"
+        case .bufferTooSmall: return "buffer too small"
         case .internalError: return "internal error"
         }
     }
 
-    public var description: String {
+    public var description: String { description(remedy: \.text) }
+
+    /// `description`, with the remedy (if any) worded by `remedyText`.
+    public func description(remedy remedyText: (Remedy) -> String) -> String {
+        var detail = self.detail
+        if let remedy { detail += (detail.isEmpty ? "" : "; ") + remedyText(remedy) }
         let line = "\(path): \(stage.rawValue): \(reason)" + (detail.isEmpty ? "" : " (\(detail))")
         // One line, whatever a codec's message contained.
         return line.split(whereSeparator: \.isNewline).joined(separator: " ")

@@ -82,7 +82,7 @@ extension MammoPrepCommand {
                 let mine = ConvertOptions(outputDirectory: out, frame: frame, windowing: windowing,
                                           adapter: AdapterOptions(geometry: geometryOptions))
                     .pixelPipeline(toolVersion: MammoPrepVersion.string)
-                let differences = PixelPipeline.differences(report.pipeline, mine, ignoring: ["mask"])
+                let differences = report.pipeline.memberDifferences(mine, ignoring: ["mask"])
                 if !differences.isEmpty && !normalization.forceStats {
                     throw MammoPrepError(path: path, stage: .read, code: .incompatible,
                                          detail: "computed with other options than this command (stats vs convert): "
@@ -110,22 +110,22 @@ extension MammoPrepCommand {
                 try converter.prepare()
                 try converter.prepareStack(for: inputs)
             } catch let error as MammoPrepError {
-                Console.error(error.description)
+                Console.error(error)
                 throw ExitCode(2)
             }
             let bar = ProgressBar(quiet: batch.quiet)
-            converter.onFailure = { error in bar.interrupt { Console.error(error.description) } }
-            let summary = converter.run(inputs) { bar.update($0) }
+            converter.onFailure = { error in bar.interrupt { Console.error(error) } }
+            let summary = converter.run(inputs) { bar.update($0, succeeded: "ok") }
             bar.finish()
             if let error = converter.stackError {
-                Console.error(error.description)
+                Console.error(error)
                 throw ExitCode(2)
             }
             if !batch.quiet {
-                let rate = summary.seconds > 0 ? Double(summary.converted) / summary.seconds : 0
-                print("converted \(summary.converted), skipped \(summary.skippedDone + summary.skippedNotImage) "
-                      + "(\(summary.skippedDone) already done, \(summary.skippedNotImage) not DICOM/TIFF), failed \(summary.failed); "
-                      + "\(summary.framesWritten) frames in \(String(format: "%.1f", summary.seconds)) s "
+                let rate = summary.seconds > 0 ? Double(summary.succeeded) / summary.seconds : 0
+                print("converted \(summary.succeeded), skipped \(summary.skipped) "
+                      + "(\(summary.alreadyDone) already done, \(summary.notImage) not DICOM/TIFF), failed \(summary.failed); "
+                      + "\(summary.frames) frames in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(String(format: "%.2f", rate)) images/s)"
                       + (summary.failed > 0 ? "; see \(out)/failures.jsonl" : ""))
             }

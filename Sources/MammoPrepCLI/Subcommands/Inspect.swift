@@ -32,8 +32,8 @@ extension MammoPrepCommand {
                     print(json ? inspection.json.serialized() : (index > 0 ? "\n" : "") + inspection.text)
                 } catch let error as MammoPrepError {
                     failures += 1
-                    if json { print(Inspection.errorJSON(error).serialized()) }
-                    else { Console.error(error.description) }
+                    if json { print(error.record(pathKey: "path").serialized()) }
+                    else { Console.error(error) }
                 }
             }
             if failures > 0 { throw ExitCode(1) }

@@ -73,11 +73,11 @@ extension MammoPrepCommand.Stats {
                 try StatsOutput.checkWritable(out)
                 if let perImage { try StatsOutput.checkWritable(perImage) }
             } catch let error as MammoPrepError {
-                Console.error(error.description)
+                Console.error(error)
                 throw ExitCode(2)
             }
             let bar = ProgressBar(quiet: batch.quiet)
-            runner.onFailure = { error in bar.interrupt { Console.error(error.description) } }
+            runner.onFailure = { error in bar.interrupt { Console.error(error) } }
             let start = Date()
             let report: StatsReport
             do {
@@ -91,20 +91,20 @@ extension MammoPrepCommand.Stats {
                         defer { fclose(stream) }
                         fputs(ImageStatistics.csvHeader + "\n", stream)
                         runner.onImage = { fputs($0.csvRow + "\n", stream) }
-                        result = runner.run(inputs) { bar.update($0) }
+                        result = runner.run(inputs) { bar.update($0, succeeded: "used") }
                         guard ferror(stream) == 0, fflush(stream) == 0 else {
                             throw MammoPrepError(path: perImage, stage: .write, code: .io, detail: "write failed")
                         }
                     }
                     report = result!
                 } else {
-                    report = runner.run(inputs) { bar.update($0) }
+                    report = runner.run(inputs) { bar.update($0, succeeded: "used") }
                 }
                 bar.finish()
                 try AtomicFile.write(to: out) { try $0.write(report.json().serialized() + "\n") }
             } catch let error as MammoPrepError {
                 bar.finish()
-                Console.error(error.description)
+                Console.error(error)
                 throw ExitCode(2)
             }
             if !batch.quiet {
@@ -139,7 +139,7 @@ extension MammoPrepCommand.Stats {
             do {
                 let reports = try parts.map { try StatsReport.read(path: $0) }
                 let merged = try StatsReport.merge(reports, names: parts)
-                if reports.allSatisfy({ !$0.shards.isEmpty }), let missing = StatsReport.missingShards(merged.shards), !missing.isEmpty {
+                if reports.allSatisfy({ !$0.shards.isEmpty }), let missing = Shard.missing(among: merged.shards), !missing.isEmpty {
                     Console.error("warning: shards \(missing.joined(separator: ", ")) are not among the parts")
                 }
                 try AtomicFile.write(to: out) { try $0.write(merged.json().serialized() + "\n") }
@@ -151,7 +151,7 @@ extension MammoPrepCommand.Stats {
                           + (merged.failed > 0 ? "; \(merged.failed) inputs failed in the parts" : "") + " -> \(out)")
                 }
             } catch let error as MammoPrepError {
-                Console.error(error.description)
+                Console.error(error)
                 throw ExitCode(2)
             }
         }

@@ -16,13 +16,9 @@ final class ProgressBar: @unchecked Sendable {
         enabled = !quiet && isatty(STDERR_FILENO) == 1
     }
 
-    func update(_ s: ConvertSummary) {
-        update(finished: s.finished, total: s.total,
-               counts: "ok \(s.converted)  skipped \(s.skippedDone + s.skippedNotImage)  failed \(s.failed)")
-    }
-
-    func update(_ s: StatsProgress) {
-        update(finished: s.finished, total: s.total, counts: "used \(s.used)  skipped \(s.skipped)  failed \(s.failed)")
+    /// Redraws the bar with a batch's counts; `succeeded` names what the command did ("ok", "used").
+    func update(_ s: BatchProgress, succeeded: String) {
+        update(finished: s.finished, total: s.total, counts: "\(succeeded) \(s.succeeded)  skipped \(s.skipped)  failed \(s.failed)")
     }
 
     func update(finished: Int, total: Int, counts: @autoclosure () -> String) {

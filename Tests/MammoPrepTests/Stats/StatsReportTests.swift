@@ -3,7 +3,7 @@ import Testing
 @testable import MammoPrep
 
 /// stats.json (`StatsReport.json()` / `init(json:path:)`), `StatsReport.merge`,
-/// `PixelPipeline.differences` and `StatsReport.missingShards` (docs/stats.md, "stats.json" and
+/// `JSONValue.memberDifferences` and `Shard.missing(among:)` (docs/stats.md, "stats.json" and
 /// "On a cluster").
 @Suite struct StatsReportTests {
 
@@ -305,58 +305,58 @@ import Testing
 
     @Test func differencesListExactlyTheDifferingKeys() {
         let a = Self.pipeline()
-        #expect(PixelPipeline.differences(a, a) == [])
-        #expect(PixelPipeline.differences(a, Self.pipeline()) == [])
+        #expect(a.memberDifferences(a) == [])
+        #expect(a.memberDifferences(Self.pipeline()) == [])
         let b = Self.pipeline(WindowingOptions(explicitWindow: WindowSetting(center: 1000, width: 300), invert: .never),
                               frame: 2, mask: .foreground, tool: "0.2.0")
-        #expect(PixelPipeline.differences(a, b) == [
+        #expect(a.memberDifferences(b) == [
             #"window: null vs [1000.0, 300.0]"#,
             #"invert: "auto" vs "never""#,
             #"frame: null vs 2"#,
             #"mask: "none" vs "foreground""#,
             #"tool: "mammo-prep 0.1.0" vs "mammo-prep 0.2.0""#,
         ])
-        #expect(PixelPipeline.differences(a, b, ignoring: ["tool", "mask"]) == [
+        #expect(a.memberDifferences(b, ignoring: ["tool", "mask"]) == [
             #"window: null vs [1000.0, 300.0]"#, #"invert: "auto" vs "never""#, #"frame: null vs 2"#,
         ])
-        #expect(PixelPipeline.differences(a, b, ignoring: ["window", "invert", "frame", "mask", "tool"]) == [])
+        #expect(a.memberDifferences(b, ignoring: ["window", "invert", "frame", "mask", "tool"]) == [])
         // Symmetric wording: B's side on the right.
-        #expect(PixelPipeline.differences(b, a, ignoring: ["window", "invert", "mask", "tool"]) == ["frame: 2 vs null"])
+        #expect(b.memberDifferences(a, ignoring: ["window", "invert", "mask", "tool"]) == ["frame: 2 vs null"])
         // Geometry: one entry for the nested object.
         let g = Self.pipeline(geometry: GeometryOptions(size: (224, 224), fit: .stretch))
-        let diff = PixelPipeline.differences(a, g)
+        let diff = a.memberDifferences(g)
         #expect(diff.count == 1)
         #expect(diff.first?.hasPrefix("geometry: null vs {\"size\": [224, 224]") == true, "\(diff)")
         // Keys only in B come after A's keys; a missing key reads as null.
         let noMask = Self.pipeline(mask: nil)
-        #expect(PixelPipeline.differences(noMask, a) == [#"mask: null vs "none""#])
-        #expect(PixelPipeline.differences(a, noMask) == [#"mask: "none" vs null"#])
-        #expect(PixelPipeline.differences(noMask, a, ignoring: ["mask"]) == [])
+        #expect(noMask.memberDifferences(a) == [#"mask: null vs "none""#])
+        #expect(a.memberDifferences(noMask) == [#"mask: "none" vs null"#])
+        #expect(noMask.memberDifferences(a, ignoring: ["mask"]) == [])
         let extra = JSONValue.object([("tool", .string("mammo-prep 0.1.0")), ("zeta", .int(1)), ("alpha", .int(2))])
-        #expect(PixelPipeline.differences(.object([("tool", .string("mammo-prep 0.1.0"))]), extra)
+        #expect(JSONValue.object([("tool", .string("mammo-prep 0.1.0"))]).memberDifferences(extra)
                 == ["zeta: null vs 1", "alpha: null vs 2"])
-        #expect(PixelPipeline.differences(.object([("k", .null)]), .object([])) == [], "explicit null = missing")
+        #expect(JSONValue.object([("k", .null)]).memberDifferences(.object([])) == [], "explicit null = missing")
         // An int and a double are different values.
-        #expect(PixelPipeline.differences(.object([("k", .int(1))]), .object([("k", .double(1))])) == ["k: 1 vs 1.0"])
+        #expect(JSONValue.object([("k", .int(1))]).memberDifferences(.object([("k", .double(1))])) == ["k: 1 vs 1.0"])
         // Not objects.
-        #expect(PixelPipeline.differences(.int(1), .int(1)) == [])
-        #expect(PixelPipeline.differences(.int(1), .string("x")) == [#"pipeline: 1 vs "x""#])
-        #expect(PixelPipeline.differences(.null, a).count == 1)
+        #expect(JSONValue.int(1).memberDifferences(.int(1)) == [])
+        #expect(JSONValue.int(1).memberDifferences(.string("x")) == [#"pipeline: 1 vs "x""#])
+        #expect(JSONValue.null.memberDifferences(a).count == 1)
         // A pipeline read back from stats.json equals the one computed.
-        #expect(PixelPipeline.differences(b, try! JSONValue.parse(b.serialized())) == [])
+        #expect(b.memberDifferences(try! JSONValue.parse(b.serialized())) == [])
     }
 
     @Test func missingShards() {
-        #expect(StatsReport.missingShards(["1/4", "3/4"]) == ["2/4", "4/4"])
-        #expect(StatsReport.missingShards(["3/4", "1/4", "4/4", "2/4"]) == [])
-        #expect(StatsReport.missingShards(["2/2", "2/2"]) == ["1/2"])
-        #expect(StatsReport.missingShards(["1/1"]) == [])
-        #expect(StatsReport.missingShards(["7/7"]) == (1...6).map { "\($0)/7" })
-        #expect(StatsReport.missingShards([]) == nil)
-        #expect(StatsReport.missingShards(["1/2", "1/3"]) == nil, "different N")
-        #expect(StatsReport.missingShards(["1/2", "all"]) == nil, "not I/N")
-        #expect(StatsReport.missingShards(["slurm"]) == nil, "not I/N")
-        #expect(StatsReport.missingShards(["0/2"]) == nil, "index out of range")
-        #expect(StatsReport.missingShards(["3/2"]) == nil, "index out of range")
+        #expect(Shard.missing(among: ["1/4", "3/4"]) == ["2/4", "4/4"])
+        #expect(Shard.missing(among: ["3/4", "1/4", "4/4", "2/4"]) == [])
+        #expect(Shard.missing(among: ["2/2", "2/2"]) == ["1/2"])
+        #expect(Shard.missing(among: ["1/1"]) == [])
+        #expect(Shard.missing(among: ["7/7"]) == (1...6).map { "\($0)/7" })
+        #expect(Shard.missing(among: []) == nil)
+        #expect(Shard.missing(among: ["1/2", "1/3"]) == nil, "different N")
+        #expect(Shard.missing(among: ["1/2", "all"]) == nil, "not I/N")
+        #expect(Shard.missing(among: ["slurm"]) == nil, "not I/N")
+        #expect(Shard.missing(among: ["0/2"]) == nil, "index out of range")
+        #expect(Shard.missing(among: ["3/2"]) == nil, "index out of range")
     }
 }

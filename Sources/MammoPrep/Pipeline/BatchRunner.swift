@@ -1,0 +1,128 @@
+import Dispatch
+import Foundation
+
+/// Counts of a batch run over many inputs (`convert`, `stats`), finished or in progress.
+public struct BatchProgress: Sendable, Equatable {
+    public var total = 0
+    /// Inputs processed now.
+    public var succeeded = 0
+    /// Inputs already complete from an earlier run with the same configuration (`convert` resumes).
+    public var alreadyDone = 0
+    /// Neither DICOM nor TIFF (by content): skipped, not failed.
+    public var notImage = 0
+    public var failed = 0
+    /// Frames the succeeded inputs gave.
+    public var frames = 0
+    /// Wall time since the run started.
+    public var seconds = 0.0
+
+    public init() {}
+
+    public var finished: Int { succeeded + alreadyDone + notImage + failed }
+    public var skipped: Int { alreadyDone + notImage }
+}
+
+/// What one input came to.
+package enum BatchOutcome<Value> {
+    case succeeded(Value, frames: Int)
+    case alreadyDone
+    case notImage
+    case failed(MammoPrepError)
+}
+
+/// The worker loop every batch command shares: `jobs` workers take inputs in order, each with its
+/// own workspace and state; outcomes are delivered one at a time **in input order** (an input
+/// finished early waits for the ones before it), so whatever `deliver` builds does not depend on
+/// `-j` or timing. Only outcomes finished out of order are held, so memory does not grow with the
+/// number of inputs.
+package struct BatchRunner {
+    package let jobs: Int
+
+    package init(jobs: Int) { self.jobs = max(1, jobs) }
+
+    /// Threads a decoder may use inside one frame: the cores that parallel inputs leave free
+    /// (all of them for a lone input, such as one JPEG 2000 volume).
+    package func decodeThreads(inputs: Int) -> Int {
+        Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / Swift.min(jobs, Swift.max(inputs, 1)))
+    }
+
+    /// Runs `work` for every input. `makeWorker` gives each worker its state (called on that
+    /// worker's thread); `finishWorker` is called with it once its worker has no more inputs.
+    /// `deliver` (serialised, in input order) gets each outcome; `progress` the counts after it.
+    /// A thrown error that is not a `MammoPrepError` is recorded as an internal error of stage `stage`.
+    package func run<Input: Sendable, Worker, Value>(
+        _ inputs: [Input], path: @Sendable (Input) -> String, stage: MammoPrepError.Stage,
+        makeWorker: @Sendable () -> Worker,
+        work: @Sendable (inout Worker, Input) throws -> BatchOutcome<Value>,
+        finishWorker: @Sendable (inout Worker) -> Void = { _ in },
+        deliver: @Sendable (Int, BatchOutcome<Value>) -> Void,
+        progress: @Sendable (BatchProgress) -> Void = { _ in }
+    ) -> BatchProgress {
+        let start = DispatchTime.now()
+        let state = OrderedDelivery<BatchOutcome<Value>>(total: inputs.count)
+        let workers = Swift.min(jobs, Swift.max(inputs.count, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                var worker = makeWorker()
+                while let index = state.next() {
+                    let input = inputs[index]
+                    let outcome: BatchOutcome<Value>
+                    do {
+                        outcome = try work(&worker, input)
+                    } catch let error as MammoPrepError {
+                        outcome = .failed(error)
+                    } catch {
+                        outcome = .failed(MammoPrepError(path: path(input), stage: stage, code: .internalError, detail: "\(error)"))
+                    }
+                    state.finish(index, outcome) { i, o, counts in
+                        BatchRunner.count(o, into: &counts)
+                        deliver(i, o)
+                        progress(counts)
+                    }
+                }
+                finishWorker(&worker)
+            }
+        var counts = state.counts
+        counts.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return counts
+    }
+
+    static func count<Value>(_ outcome: BatchOutcome<Value>, into counts: inout BatchProgress) {
+        switch outcome {
+        case .succeeded(_, let frames): counts.succeeded += 1; counts.frames += frames
+        case .alreadyDone: counts.alreadyDone += 1
+        case .notImage: counts.notImage += 1
+        case .failed: counts.failed += 1
+        }
+    }
+}
+
+/// Hands out input indices and releases outcomes in index order, under one lock.
+private final class OrderedDelivery<Outcome>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cursor = 0
+    private var nextToDeliver = 0
+    private var pending: [Int: Outcome] = [:]
+    private(set) var counts = BatchProgress()
+
+    init(total: Int) { counts.total = total }
+
+    func next() -> Int? {
+        lock.withLock {
+            guard cursor < counts.total else { return nil }
+            defer { cursor += 1 }
+            return cursor
+        }
+    }
+
+    /// Records `outcome` and delivers every outcome now in order (with the lock held, so
+    /// deliveries never overlap).
+    func finish(_ index: Int, _ outcome: Outcome, deliver: (Int, Outcome, inout BatchProgress) -> Void) {
+        lock.withLock {
+            pending[index] = outcome
+            while let ready = pending.removeValue(forKey: nextToDeliver) {
+                deliver(nextToDeliver, ready, &counts)
+                nextToDeliver += 1
+            }
+        }
+    }
+}

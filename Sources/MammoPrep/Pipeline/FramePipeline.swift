@@ -1,0 +1,185 @@
+/// Everything that decides the pixels of an adapted tensor: how frames are read and decoded, how
+/// they are windowed (docs/windowing.md), and how they are adapted (geometry, normalization,
+/// channels; docs/adapter.md).
+public struct FramePipelineOptions: Sendable, Equatable {
+    public var windowing: WindowingOptions
+    public var adapter: AdapterOptions
+    public var limits: ReadLimits
+
+    public init(windowing: WindowingOptions = WindowingOptions(), adapter: AdapterOptions = AdapterOptions(),
+                limits: ReadLimits = .standard) {
+        self.windowing = windowing
+        self.adapter = adapter
+        self.limits = limits
+    }
+}
+
+/// What the pipeline decided for one frame, and why: the record a manifest line is made of.
+public struct FrameRecord: Sendable {
+    /// The input's path, as given.
+    public var source: String
+    /// 0-based frame index, and the number of frames of the input.
+    public var frame: Int
+    public var frameCount: Int
+    public var format: ImageFormat
+    public var windowing: WindowingDecision
+    public var geometry: GeometryRecord
+    public var normalization: Normalization
+    /// The tensor's shape, (channels, rows, columns).
+    public var shape: [Int]
+}
+
+/// An adapted frame as a new array, (C, H, W) row-major float32, with its record.
+public struct FrameTensor: Sendable {
+    public var values: [Float]
+    public var record: FrameRecord
+}
+
+/// One in-process path from a file to the tensor a model expects: open → decode → window →
+/// (pixel padding and foreground mask, only when the geometry needs them) → geometry →
+/// normalization. The pixels are those `mammo-prep convert` writes with the same options.
+///
+/// A pipeline is immutable and `Sendable`: build it once from options and call it from any number
+/// of threads at once. Buffers that make repeated calls cheap live in a `Workspace`, which the
+/// caller owns, one per thread; calls without one allocate their own.
+///
+/// ```swift
+/// let pipeline = FramePipeline(FramePipelineOptions(adapter: AdapterOptions(normalization: .imagenet)))
+/// let tensor = try pipeline.tensor(path: "image.dcm")        // (3, H, W), ImageNet mean/std
+/// ```
+public final class FramePipeline: Sendable {
+    public let options: FramePipelineOptions
+
+    public init(_ options: FramePipelineOptions = FramePipelineOptions()) {
+        self.options = options
+    }
+
+    /// Buffers reused from one call to the next (decoded words, windowed pixels). Not thread-safe:
+    /// use one per thread. Frames of the same size then decode and window into the same memory.
+    public final class Workspace {
+        var words: [UInt16] = []
+        var pixels: [Float] = []
+        /// Threads OpenJPEG may use for one frame (1 when several frames are decoded in parallel).
+        let jpeg2000Threads: Int
+
+        public init() { jpeg2000Threads = 1 }
+        package init(jpeg2000Threads: Int) { self.jpeg2000Threads = jpeg2000Threads }
+    }
+
+    /// Opens an input (DICOM or TIFF, by content) with the pipeline's read limits.
+    public func open(path: String) throws -> InputImage {
+        try InputImage.open(path: path, limits: options.limits)
+    }
+
+    /// Frame `frame` (0-based) of the file at `path`, adapted, as a new array.
+    public func tensor(path: String, frame: Int = 0) throws -> FrameTensor {
+        try tensor(of: try open(path: path), frame: frame)
+    }
+
+    /// Frame `frame` of an opened input, adapted, as a new array.
+    public func tensor(of image: InputImage, frame: Int = 0, workspace: Workspace = Workspace()) throws -> FrameTensor {
+        try process(image, frame: frame, workspace: workspace) { processed in
+            FrameTensor(values: processed.adapted.tensor, record: processed.record)
+        }
+    }
+
+    /// Frame `frame` of an opened input, adapted, written into `buffer` (its first
+    /// `record.shape` product elements, (C, H, W) row-major). With a workspace reused across
+    /// calls, nothing frame-sized is allocated in steady state unless the geometry resizes.
+    /// Throws `.bufferTooSmall` (stage `.write`) when the tensor does not fit; `outputCount(of:)`
+    /// tells the size beforehand.
+    public func tensor(of image: InputImage, frame: Int = 0, into buffer: UnsafeMutableBufferPointer<Float>,
+                       workspace: Workspace) throws -> FrameRecord {
+        try process(image, frame: frame, workspace: workspace, normalize: false) { processed in
+            let record = processed.record
+            let needed = record.shape.reduce(1, *)
+            guard needed <= buffer.count else {
+                throw MammoPrepError(path: image.path, stage: .write, code: .bufferTooSmall,
+                                     detail: "the tensor \(record.shape) needs \(needed) floats, the buffer holds \(buffer.count)")
+            }
+            options.adapter.normalization.apply(processed.adapted.plane, into: buffer)
+            return record
+        }
+    }
+
+    /// Elements of the tensor of frame `frame` of `image`, and whether that is exact before
+    /// decoding: channels × the fixed size, or channels × rows × columns without a fixed size
+    /// (exact unless a breast crop makes it smaller: then it is the most the tensor can need).
+    public func outputCount(of image: InputImage, frame: Int = 0) -> (count: Int, exact: Bool) {
+        let g = options.adapter.geometry
+        if let size = g.size { return (options.adapter.channels * size.rows * size.columns, true) }
+        let (rows, columns) = image.frameSize(frame)
+        return (options.adapter.channels * rows * columns, !g.cropBreast)
+    }
+
+    // MARK: - Stages, for the batch commands
+
+    /// One frame through every stage, handed to `body` before the workspace takes its buffers
+    /// back: `body` must not keep `processed.windowed.pixels` alive past the call if it wants them
+    /// reused (copying is fine). `normalize` false leaves `adapted.tensor` as the plane (for
+    /// callers that normalize elsewhere, e.g. into their own buffer).
+    package func process<T>(_ image: InputImage, frame: Int, workspace: Workspace, normalize: Bool = true,
+                            _ body: (ProcessedFrame) throws -> T) throws -> T {
+        let windowed = try window(image, frame: frame, workspace: workspace)
+        var adapter = options.adapter
+        if !normalize { adapter.normalization = .none(channels: 1) }
+        let adapted = Adapter.adapt(windowed, laterality: image.laterality, options: adapter) {
+            ForegroundMask.compute(pixels: windowed.pixels, rows: windowed.rows, columns: windowed.columns,
+                                   padding: paddingMask(of: image, workspace: workspace))
+        }
+        let channels = options.adapter.channels
+        let record = FrameRecord(source: image.path, frame: frame, frameCount: image.frameCount, format: image.format,
+                                 windowing: windowed.decision, geometry: adapted.geometry,
+                                 normalization: options.adapter.normalization,
+                                 shape: [channels, adapted.rows, adapted.columns])
+        defer { recycle(windowed, into: workspace) }
+        return try body(ProcessedFrame(windowed: windowed, adapted: adapted, record: record))
+    }
+
+    /// Ingest + Window: the windowed frame `frame` of `image`, decoded into the workspace's buffers.
+    package func window(_ image: InputImage, frame: Int, workspace: Workspace) throws -> WindowedFrame {
+        switch image {
+        case .dicom(let file):
+            let raw = try file.readRawFrame(frame, reusing: &workspace.words)
+            defer { workspace.words = raw.words }
+            return try Windowing.apply(raw: raw, attributes: file.attributes, frameIndex: frame,
+                                       options: options.windowing, path: image.path, reusing: &workspace.pixels)
+        case .tiff(let file):
+            return try Windowing.apply(tiff: try file.readFrame(frame), page: file.pages[frame],
+                                       options: options.windowing, path: image.path)
+        }
+    }
+
+    /// Pixel padding of the frame last decoded into `workspace` from `image` (nil when the input
+    /// declares none, or is TIFF). Valid right after `window`, before the next decode.
+    package func paddingMask(of image: InputImage, workspace: Workspace) -> [UInt8]? {
+        guard case .dicom(let file) = image, let value = file.attributes.pixelPaddingValue,
+              let layout = file.attributes.layout else { return nil }
+        return PixelPadding.mask(words: workspace.words, layout: layout, value: value,
+                                 rangeLimit: file.attributes.pixelPaddingRangeLimit)
+    }
+
+    /// Keeps the frame's pixel buffer for the next frame.
+    package func recycle(_ frame: consuming WindowedFrame, into workspace: Workspace) {
+        if frame.pixels.capacity > workspace.pixels.capacity { workspace.pixels = frame.pixels }
+    }
+}
+
+extension InputImage {
+    /// Rows and columns of frame `frame` (TIFF pages may differ in size; DICOM frames do not).
+    func frameSize(_ frame: Int) -> (rows: Int, columns: Int) {
+        switch self {
+        case .dicom(let file): return (file.attributes.rows, file.attributes.columns)
+        case .tiff(let file):
+            let page = file.pages[Swift.min(Swift.max(frame, 0), file.pages.count - 1)]
+            return (page.rows, page.columns)
+        }
+    }
+}
+
+/// A frame after every stage: the windowed frame, the adapted one and the record.
+package struct ProcessedFrame {
+    package let windowed: WindowedFrame
+    package let adapted: AdaptedFrame
+    package let record: FrameRecord
+}

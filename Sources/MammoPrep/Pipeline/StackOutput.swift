@@ -1,0 +1,75 @@
+import Foundation
+
+/// The `npy-stack` output of a `convert` run: one row per DICOM/TIFF input (in input order; other
+/// files are skipped) in a file of (N, C, H, W) created at full size before the run, and the
+/// manifest lines of each row, written with the final row numbers when the stack is published.
+final class StackOutput: @unchecked Sendable {
+    let stack: NPYStack
+    let sources: [String]
+    private let rows: [String: Int]
+    /// Each row's manifest members (set under the batch runner's delivery lock).
+    var records: [Int: [[(String, JSONValue)]]] = [:]
+
+    init(stack: NPYStack, sources: [String]) {
+        self.stack = stack
+        self.sources = sources
+        var rows: [String: Int] = [:]
+        for (row, source) in sources.enumerated() { rows[source] = row }
+        self.rows = rows
+    }
+
+    func row(of source: String) -> Int? { rows[source] }
+
+    func write(row: Int, _ tensor: [Float], shape: [Int], source: String) throws {
+        guard shape == stack.rowShape else {
+            throw MammoPrepError(path: source, stage: .write, code: .internalError,
+                                 detail: "adapted shape \(shape) differs from the stack's \(stack.rowShape)")
+        }
+        try stack.write(row: row, tensor)
+    }
+}
+
+extension Converter {
+    /// `npy-stack`: creates the stack for `inputs` (needs a fixed size). Call after `prepare()`,
+    /// before `run`; does nothing for other formats.
+    public func prepareStack(for inputs: [InputFile]) throws {
+        guard options.format == .npyStack else { return }
+        guard let size = options.adapter.geometry.size else {
+            throw MammoPrepError(path: options.outputDirectory, stage: .write, code: .configurationMismatch,
+                                 detail: "an npy-stack needs a fixed output size (or a model preset)")
+        }
+        let sources = inputs.map(\.path).filter { (try? ImageFormat.detect(path: $0)) != nil }
+        let file = try NPYStack(path: options.outputDirectory + "/" + options.stackName + ".npy", rows: sources.count,
+                                rowShape: [options.adapter.channels, size.rows, size.columns])
+        stack = StackOutput(stack: file, sources: sources)
+    }
+
+    /// Drops failed rows, publishes the stack, then writes `STACK.manifest.jsonl` (its rows'
+    /// manifest lines, final row numbers) and the index `STACK.index.csv` (row, source, frame),
+    /// both whole and atomically: a re-run replaces them.
+    func finishStack() {
+        guard let output = stack else { return }
+        do {
+            let mapping = try output.stack.finish()
+            var index = "row,source,frame\n"
+            var manifestText = ""
+            for (old, new) in mapping.enumerated() {
+                guard let new, let records = output.records[old] else { continue }
+                for var pairs in records {
+                    pairs.insert(("row", .int(new)), at: 2)
+                    manifestText += JSONValue.object(pairs).serialized() + "\n"
+                }
+                index += "\(new),\(CSV.field(output.sources[old])),\(options.frame ?? 0)\n"
+            }
+            try AtomicFile.write(to: options.outputDirectory + "/" + options.stackName + ".manifest.jsonl") { try $0.write(manifestText) }
+            try AtomicFile.write(to: options.outputDirectory + "/" + options.stackName + ".index.csv") { try $0.write(index) }
+        } catch let error as MammoPrepError {
+            output.stack.abandon()
+            stackError = error
+        } catch {
+            output.stack.abandon()
+            stackError = MammoPrepError(path: output.stack.path, stage: .write, code: .io, detail: "\(error)")
+        }
+        stack = nil
+    }
+}
