@@ -123,11 +123,11 @@ public struct ForegroundMask: Sendable, Equatable {
                 if let padding {
                     padding.withUnsafeBufferPointer { p in
                         for i in 0..<v.count where p[i] == 0 {
-                            h[(i & 3) * bins + PixelStatistics.bin(v[i], scale: scale, last: last)] += 1
+                            h[(i & 3) * bins + UnitHistogram.bin(v[i], scale: scale, last: last)] += 1
                         }
                     }
                 } else {
-                    for i in 0..<v.count { h[(i & 3) * bins + PixelStatistics.bin(v[i], scale: scale, last: last)] += 1 }
+                    for i in 0..<v.count { h[(i & 3) * bins + UnitHistogram.bin(v[i], scale: scale, last: last)] += 1 }
                 }
             }
         }

@@ -119,10 +119,10 @@ public struct PixelStatistics: Sendable, Equatable {
                 s0 += Double(a) - k; s1 += Double(b) - k; s2 += Double(c) - k; s3 += Double(d) - k
                 lo = Swift.min(lo, Swift.min(Swift.min(a, b), Swift.min(c, d)))
                 hi = Swift.max(hi, Swift.max(Swift.max(a, b), Swift.max(c, d)))
-                bins[PixelStatistics.bin(a, scale: scale, last: last)] &+= 1
-                bins[PixelStatistics.bin(b, scale: scale, last: last)] &+= 1
-                bins[PixelStatistics.bin(c, scale: scale, last: last)] &+= 1
-                bins[PixelStatistics.bin(d, scale: scale, last: last)] &+= 1
+                bins[UnitHistogram.bin(a, scale: scale, last: last)] &+= 1
+                bins[UnitHistogram.bin(b, scale: scale, last: last)] &+= 1
+                bins[UnitHistogram.bin(c, scale: scale, last: last)] &+= 1
+                bins[UnitHistogram.bin(d, scale: scale, last: last)] &+= 1
                 i += 4
             }
             while i < n {
@@ -130,7 +130,7 @@ public struct PixelStatistics: Sendable, Equatable {
                 s0 += Double(a) - k
                 lo = Swift.min(lo, a)
                 hi = Swift.max(hi, a)
-                bins[PixelStatistics.bin(a, scale: scale, last: last)] &+= 1
+                bins[UnitHistogram.bin(a, scale: scale, last: last)] &+= 1
                 i += 1
             }
         }
@@ -153,15 +153,6 @@ public struct PixelStatistics: Sendable, Equatable {
         combine(count: n, shiftedMean: blockMean, m2: blockM2)
         min = Swift.min(min, Double(lo))
         max = Swift.max(max, Double(hi))
-    }
-
-    /// Histogram bin of a value. NaN goes to bin 0 and makes the mean and M2 NaN (callers check
-    /// them); min and max ignore it.
-    @inline(__always)
-    static func bin(_ x: Float, scale: Float, last: Int) -> Int {
-        // IEEE maximum/minimum return the number when the other operand is NaN, so NaN lands in
-        // bin 0 and the conversion below is always in range (branch-free clamps).
-        Int(Float.minimum(Float.maximum(x * scale, 0), Float(last)))
     }
 
     /// Chan et al. update with a summary (n, mean − pivot, M2) of other values.
