@@ -57,6 +57,8 @@ let package = Package(
 
         .testTarget(name: "MammoPrepTests", dependencies: ["MammoPrep"]),
         .testTarget(name: "MammoPrepCLITests", dependencies: ["MammoPrepCLI", "MammoPrep"]),
+        /// README's library example, compiled against the public API only (no @testable).
+        .testTarget(name: "LibraryExampleTests", dependencies: ["MammoPrep"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -85,3 +85,16 @@ public struct ModelPreset: Sendable, Equatable {
         }
     }
 }
+
+extension AdapterOptions {
+    /// What a model preset sets, as `mammo-prep convert --model NAME` applies it: the preset's
+    /// input size (`input`), interpolation and crop_pct, `fit` (pad by default; crop is timm's
+    /// eval transform), its channels and its mean/std (docs/adapter.md).
+    public init(preset p: ModelPreset, input: ModelPreset.Input = .train, fit: GeometryOptions.Fit = .pad) {
+        let geometry = GeometryOptions(size: p.inputSize[input] ?? p.inputSize[.train], fit: fit,
+                                       interpolation: p.interpolation,
+                                       cropPct: p.cropPct[input] ?? p.cropPct[.train] ?? 0.875)
+        self.init(geometry: geometry, normalization: Normalization(kind: .model, mean: p.mean, std: p.std),
+                  preset: p, modelInput: input)
+    }
+}
