@@ -22,16 +22,6 @@ public struct AdapterOptions: Sendable, Equatable {
     public var channels: Int { normalization.channels }
     public var isIdentity: Bool { geometry.isIdentity && normalization.kind == .none && normalization.channels == 1 }
 
-    /// The adapter part of the configuration (hashed with the rest; preprocess.json).
-    public var json: JSONValue {
-        .object([
-            ("geometry", geometry.json),
-            ("normalization", normalization.json),
-            ("model", preset.map { .string($0.tag) } ?? .null),
-            ("modelInput", JSONValue(modelInput?.rawValue)),
-            ("stats", JSONValue(statsSource)),
-        ])
-    }
 }
 
 /// One adapted frame.

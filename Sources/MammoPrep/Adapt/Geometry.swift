@@ -51,15 +51,6 @@ public struct GeometryOptions: Sendable, Equatable {
     /// True when the options change nothing (no crop, no flip, no size).
     public var isIdentity: Bool { size == nil && !cropBreast && flipTo == .none }
 
-    public var json: JSONValue {
-        .object([
-            ("size", size.map { .array([.int($0.rows), .int($0.columns)]) } ?? .null),
-            ("fit", .string(fit.rawValue)), ("interpolation", .string(interpolation.rawValue)),
-            ("cropPct", fit == .crop ? .double(cropPct) : .null),
-            ("cropBreast", .bool(cropBreast)), ("cropMargin", cropBreast ? .int(cropMargin) : .null),
-            ("flipTo", .string(flipTo.rawValue)),
-        ])
-    }
 }
 
 /// What the geometry did to one frame, in the order applied: crop (source pixels), flip, resize,
@@ -84,22 +75,12 @@ public struct GeometryRecord: Sendable, Equatable {
     public var warnings: [String] = []
 
     public static func == (a: GeometryRecord, b: GeometryRecord) -> Bool {
-        a.json == b.json
+        a.sourceRows == b.sourceRows && a.sourceColumns == b.sourceColumns && a.crop == b.crop
+            && a.flipped == b.flipped && a.chestWall == b.chestWall && a.chestWallSource == b.chestWallSource
+            && a.resized == b.resized && a.scale == b.scale && a.offset == b.offset && a.output == b.output
+            && a.warnings == b.warnings
     }
 
-    public var json: JSONValue {
-        .object([
-            ("source", .array([.int(sourceRows), .int(sourceColumns)])),
-            ("crop", .array([.int(crop.top), .int(crop.left), .int(crop.bottom), .int(crop.right)])),
-            ("flipped", .bool(flipped)),
-            ("chestWall", .string(chestWall.rawValue)), ("chestWallSource", .string(chestWallSource)),
-            ("resized", .array([.int(resized.rows), .int(resized.columns)])),
-            ("scale", .array([.double(scale.rows), .double(scale.columns)])),
-            ("offset", .array([.int(offset.rows), .int(offset.columns)])),
-            ("output", .array([.int(output.rows), .int(output.columns)])),
-            ("warnings", .array(warnings.map(JSONValue.string))),
-        ])
-    }
 }
 
 public enum Geometry {

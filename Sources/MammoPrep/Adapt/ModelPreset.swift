@@ -16,18 +16,11 @@ public struct ModelPreset: Sendable, Equatable {
     public let std: [Double]
     public let sources: [(String, String)]
 
-    public static func == (a: ModelPreset, b: ModelPreset) -> Bool { a.json == b.json }
-
-    public var json: JSONValue {
-        func size(_ i: Input) -> JSONValue { inputSize[i].map { .array([.int($0.rows), .int($0.columns)]) } ?? .null }
-        return .object([
-            ("name", .string(name)), ("tag", .string(tag)), ("channels", .int(channels)),
-            ("inputSize", .object([("train", size(.train)), ("test", size(.test))])),
-            ("cropPct", .object([("train", JSONValue(cropPct[.train])), ("test", JSONValue(cropPct[.test]))])),
-            ("interpolation", .string(interpolation.rawValue)),
-            ("mean", .array(mean.map(JSONValue.double))), ("std", .array(std.map(JSONValue.double))),
-            ("sources", .object(sources.map { ($0.0, .string($0.1)) })),
-        ])
+    public static func == (a: ModelPreset, b: ModelPreset) -> Bool {
+        return a.name == b.name && a.tag == b.tag && a.aliases == b.aliases && a.channels == b.channels
+            && a.inputSize.mapValues { [$0.rows, $0.columns] } == b.inputSize.mapValues { [$0.rows, $0.columns] }
+            && a.cropPct == b.cropPct && a.interpolation == b.interpolation && a.mean == b.mean && a.std == b.std
+            && a.sources.map(\.0) == b.sources.map(\.0) && a.sources.map(\.1) == b.sources.map(\.1)
     }
 
     /// Every preset of the bundled data file.

@@ -62,8 +62,4 @@ public struct Normalization: Sendable, Equatable {
         }
     }
 
-    public var json: JSONValue {
-        .object([("kind", .string(kind.rawValue)), ("channels", .int(channels)),
-                 ("mean", .array(mean.map(JSONValue.double))), ("std", .array(std.map(JSONValue.double)))])
-    }
 }

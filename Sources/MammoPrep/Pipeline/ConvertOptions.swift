@@ -63,42 +63,4 @@ public struct ConvertOptions: Sendable {
         self.jobs = max(1, jobs)
         self.overwrite = overwrite
     }
-
-    /// Every option that changes output values or names, plus the tool version: two runs with the
-    /// same configuration produce byte-identical outputs, so a re-run may resume.
-    public func configuration(toolVersion: String) -> JSONValue {
-        .object([
-            ("tool", .string("mammo-prep \(toolVersion)")),
-            ("format", .string(format.rawValue)),
-            ("frame", JSONValue(frame)),
-        ] + windowing.jsonPairs + [
-            ("adapter", adapter.json),
-        ])
-    }
-
-    /// The pixel pipeline in stats.json's terms (windowing, frame, geometry, tool), to check that a
-    /// `--stats` file was computed on the pixels this configuration normalizes.
-    public func pixelPipeline(toolVersion: String) -> JSONValue {
-        PixelPipeline.json(windowing: windowing, frame: frame, geometry: adapter.geometry, mask: nil, toolVersion: toolVersion)
-    }
-
-    /// preprocess.json: the complete specification, and the mean/std lists for torchvision's
-    /// `Normalize` that reproduce the normalization from the 0…1 image.
-    public func preprocessSpecification(toolVersion: String) -> JSONValue {
-        let n = adapter.normalization
-        return .object([
-            ("tool", .string("mammo-prep \(toolVersion)")),
-            ("input", .string("windowed image in [0, 1] (docs/pipeline.md), then geometry, then normalization")),
-            ("windowing", .object(windowing.jsonPairs + [("frame", JSONValue(frame))])),
-            ("geometry", adapter.geometry.json),
-            ("normalization", n.json),
-            ("model", adapter.preset?.json ?? .null),
-            ("modelInput", JSONValue(adapter.modelInput?.rawValue)),
-            ("stats", JSONValue(adapter.statsSource)),
-            ("format", .string(format.rawValue)),
-            ("outputShape", adapter.geometry.size.map { .array([.int(format.storesTensor ? n.channels : 1), .int($0.rows), .int($0.columns)]) } ?? .null),
-            ("normalize", .object([("mean", .array(n.mean.map(JSONValue.double))), ("std", .array(n.std.map(JSONValue.double)))])),
-        ])
-    }
 }
-

@@ -1,5 +1,7 @@
-/// JSON of the records the pipeline writes (manifest lines, failure lines), in one place, with
-/// the keys in the order docs/cli.md lists them.
+/// JSON of every decision record and configuration the library writes (manifest lines, failure
+/// lines, convert.json, preprocess.json, stats.json's pipeline, safetensors metadata), in one
+/// place, with the keys in the order docs/cli.md and docs/adapter.md list them. The stages build
+/// plain values; only this file knows their JSON.
 extension FrameRecord {
     /// One `manifest.jsonl` line's members for the output at `output` (relative to the folder).
     func manifestPairs(output: String, dtype: String, adapter: AdapterOptions, configurationHash: String) -> [(String, JSONValue)] {
@@ -28,5 +30,106 @@ extension MammoPrepError {
     public func record(pathKey: String) -> JSONValue {
         .object([(pathKey, .string(path)), ("error", .string(description)),
                  ("stage", .string(stage.rawValue)), ("code", .string(code.rawValue))])
+    }
+}
+
+extension AdapterOptions {
+    /// The adapter part of the configuration (hashed with the rest; preprocess.json).
+    public var json: JSONValue {
+        .object([
+            ("geometry", geometry.json),
+            ("normalization", normalization.json),
+            ("model", preset.map { .string($0.tag) } ?? .null),
+            ("modelInput", JSONValue(modelInput?.rawValue)),
+            ("stats", JSONValue(statsSource)),
+        ])
+    }
+}
+
+extension GeometryOptions {
+    public var json: JSONValue {
+        .object([
+            ("size", size.map { .array([.int($0.rows), .int($0.columns)]) } ?? .null),
+            ("fit", .string(fit.rawValue)), ("interpolation", .string(interpolation.rawValue)),
+            ("cropPct", fit == .crop ? .double(cropPct) : .null),
+            ("cropBreast", .bool(cropBreast)), ("cropMargin", cropBreast ? .int(cropMargin) : .null),
+            ("flipTo", .string(flipTo.rawValue)),
+        ])
+    }
+}
+
+extension GeometryRecord {
+    public var json: JSONValue {
+        .object([
+            ("source", .array([.int(sourceRows), .int(sourceColumns)])),
+            ("crop", .array([.int(crop.top), .int(crop.left), .int(crop.bottom), .int(crop.right)])),
+            ("flipped", .bool(flipped)),
+            ("chestWall", .string(chestWall.rawValue)), ("chestWallSource", .string(chestWallSource)),
+            ("resized", .array([.int(resized.rows), .int(resized.columns)])),
+            ("scale", .array([.double(scale.rows), .double(scale.columns)])),
+            ("offset", .array([.int(offset.rows), .int(offset.columns)])),
+            ("output", .array([.int(output.rows), .int(output.columns)])),
+            ("warnings", .array(warnings.map(JSONValue.string))),
+        ])
+    }
+}
+
+extension Normalization {
+    public var json: JSONValue {
+        .object([("kind", .string(kind.rawValue)), ("channels", .int(channels)),
+                 ("mean", .array(mean.map(JSONValue.double))), ("std", .array(std.map(JSONValue.double)))])
+    }
+}
+
+extension ModelPreset {
+    public var json: JSONValue {
+        func size(_ i: Input) -> JSONValue { inputSize[i].map { .array([.int($0.rows), .int($0.columns)]) } ?? .null }
+        return .object([
+            ("name", .string(name)), ("tag", .string(tag)), ("channels", .int(channels)),
+            ("inputSize", .object([("train", size(.train)), ("test", size(.test))])),
+            ("cropPct", .object([("train", JSONValue(cropPct[.train])), ("test", JSONValue(cropPct[.test]))])),
+            ("interpolation", .string(interpolation.rawValue)),
+            ("mean", .array(mean.map(JSONValue.double))), ("std", .array(std.map(JSONValue.double))),
+            ("sources", .object(sources.map { ($0.0, .string($0.1)) })),
+        ])
+    }
+}
+
+extension ConvertOptions {
+    /// Every option that changes output values or names, plus the tool version: two runs with the
+    /// same configuration produce byte-identical outputs, so a re-run may resume.
+    public func configuration(toolVersion: String) -> JSONValue {
+        .object([
+            ("tool", .string("mammo-prep \(toolVersion)")),
+            ("format", .string(format.rawValue)),
+            ("frame", JSONValue(frame)),
+        ] + windowing.jsonPairs + [
+            ("adapter", adapter.json),
+        ])
+    }
+
+    /// The pixel pipeline in stats.json's terms (windowing, frame, geometry, tool), to check that a
+    /// `--stats` file was computed on the pixels this configuration normalizes.
+    public func pixelPipeline(toolVersion: String) -> JSONValue {
+        PixelPipeline.json(windowing: windowing, frame: frame, geometry: adapter.geometry, mask: nil, toolVersion: toolVersion)
+    }
+
+    /// preprocess.json: the complete specification, and the mean/std lists for torchvision's
+    /// `Normalize` that reproduce the normalization from the 0…1 image.
+    public func preprocessSpecification(toolVersion: String) -> JSONValue {
+        let n = adapter.normalization
+        return .object([
+            ("tool", .string("mammo-prep \(toolVersion)")),
+            ("input", .string("windowed image in [0, 1] (docs/pipeline.md), then geometry, then normalization")),
+            ("windowing", .object(windowing.jsonPairs + [("frame", JSONValue(frame))])),
+            ("geometry", adapter.geometry.json),
+            ("normalization", n.json),
+            ("model", adapter.preset?.json ?? .null),
+            ("modelInput", JSONValue(adapter.modelInput?.rawValue)),
+            ("stats", JSONValue(adapter.statsSource)),
+            ("format", .string(format.rawValue)),
+            ("outputShape", adapter.geometry.size.map { .array([.int(format.storesTensor ? n.channels : 1), .int($0.rows), .int($0.columns)]) } ?? .null),
+            ("normalize", .object([("mean", .array(n.mean.map(JSONValue.double))), ("std", .array(n.std.map(JSONValue.double)))])),
+        ])
     }
 }
