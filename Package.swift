@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 //
 // mammo-prep: 12/16-bit mammograms (DICOM, TIFF) → the tensors a pretrained PyTorch model expects.
-// Layout follows ../shared/docs/design.md §1: Ingest → Window → Stats → Adapt → Export.
+// Layout follows docs/design.md §1 and docs/architecture.md: Ingest → Window → Stats → Adapt → Export.
 import PackageDescription
 
 let package = Package(
