@@ -25,20 +25,20 @@ public struct AdapterOptions: Sendable, Equatable {
 }
 
 /// One adapted frame.
-public struct AdaptedFrame: Sendable {
-    public let rows: Int
-    public let columns: Int
-    public let channels: Int
+package struct AdaptedFrame: Sendable {
+    package let rows: Int
+    package let columns: Int
+    package let channels: Int
     /// (C, H, W), normalized.
-    public var tensor: [Float]
+    package var tensor: [Float]
     /// The single-channel 0…1 image after geometry, before normalization (PNG/TIFF outputs).
-    public var plane: [Float]
-    public let geometry: GeometryRecord
+    package var plane: [Float]
+    package let geometry: GeometryRecord
 }
 
-public enum Adapter {
+package enum Adapter {
     /// Geometry then normalization. `mask` is computed lazily, only when the geometry needs it.
-    public static func adapt(_ frame: WindowedFrame, laterality: String?, options: AdapterOptions,
+    package static func adapt(_ frame: WindowedFrame, laterality: String?, options: AdapterOptions,
                              mask: () -> ForegroundMask) -> AdaptedFrame {
         let (plane, record): ([Float], GeometryRecord)
         if options.geometry.isIdentity {

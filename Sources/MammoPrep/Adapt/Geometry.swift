@@ -83,7 +83,7 @@ public struct GeometryRecord: Sendable, Equatable {
 
 }
 
-public enum Geometry {
+package enum Geometry {
     /// The chest-wall side of a windowed frame: laterality first ((0020,0062) Image Laterality:
     /// L → left, R → right, the usual storage of DX/MG images), else the side of the foreground
     /// mask's centre of mass (tissue is heavier at the chest wall). The mask is computed only when
@@ -107,7 +107,7 @@ public enum Geometry {
     /// Applies crop, flip and fit to a windowed frame. `mask` is needed for `cropBreast`, for
     /// `flipTo` without laterality, and for `pad`'s anchor without laterality; callers pass it
     /// when `needsMask` says so.
-    public static func apply(_ pixels: [Float], rows: Int, columns: Int, options o: GeometryOptions,
+    package static func apply(_ pixels: [Float], rows: Int, columns: Int, options o: GeometryOptions,
                              laterality: String?, mask: ForegroundMask?) -> ([Float], GeometryRecord) {
         var image = pixels, h = rows, w = columns
         var crop = (top: 0, left: 0, bottom: rows, right: columns)
@@ -123,7 +123,7 @@ public enum Geometry {
                     w = crop.right - crop.left
                 }
             } else {
-                warnings.append("--crop-breast: empty foreground mask, frame kept whole")
+                warnings.append("breast crop: empty foreground mask, frame kept whole")
             }
         }
         // 2. Chest wall and flip.
@@ -196,7 +196,7 @@ public enum Geometry {
     }
 
     /// Whether `apply` will look at the foreground mask for these options and this frame.
-    public static func needsMask(_ o: GeometryOptions, laterality: String?) -> Bool {
+    package static func needsMask(_ o: GeometryOptions, laterality: String?) -> Bool {
         let lat = laterality?.trimmingCharacters(in: .whitespaces).uppercased()
         let hasLaterality = lat == "L" || lat == "R"
         return o.cropBreast || (!hasLaterality && (o.flipTo != .none || (o.size != nil && o.fit == .pad)))

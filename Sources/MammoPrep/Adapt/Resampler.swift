@@ -40,7 +40,7 @@ public enum Interpolation: String, Sendable, CaseIterable {
     }
 }
 
-public enum Resampler {
+package enum Resampler {
     /// Taps of one axis: for each output sample, the first input index and its weights.
     struct Taps {
         var first: [Int]
@@ -77,7 +77,7 @@ public enum Resampler {
     }
 
     /// Resizes a row-major `rows × columns` image to `outRows × outColumns`.
-    public static func resize(_ input: [Float], rows: Int, columns: Int, outRows: Int, outColumns: Int,
+    package static func resize(_ input: [Float], rows: Int, columns: Int, outRows: Int, outColumns: Int,
                               filter: Interpolation) -> [Float] {
         precondition(input.count == rows * columns && rows > 0 && columns > 0 && outRows > 0 && outColumns > 0)
         if rows == outRows && columns == outColumns { return input }

@@ -8,7 +8,7 @@ import Darwin
 /// Writes a file under a temporary name in the destination's folder, then renames it into place
 /// (design.md §5): readers and a resumed run never see a partial file; a killed run leaves at most
 /// a `.NAME.tmp-…` file, which the next run ignores and overwrites nothing with.
-public struct AtomicFile {
+package struct AtomicFile {
     private let fd: Int32
     private let path: String
     private let temporaryPath: String
@@ -16,7 +16,7 @@ public struct AtomicFile {
 
     /// Runs `body` with a writer for a new file at `path`, then publishes it with rename(2).
     /// On any error the temporary file is removed and nothing appears at `path`.
-    public static func write(to path: String, _ body: (inout AtomicFile) throws -> Void) throws {
+    package static func write(to path: String, _ body: (inout AtomicFile) throws -> Void) throws {
         var file = try AtomicFile(path: path)
         do {
             try body(&file)
@@ -29,7 +29,7 @@ public struct AtomicFile {
 
     /// For writers that need a path of their own (libtiff): `body` writes to a temporary path in
     /// the destination's folder, which is renamed to `path` on success and removed on error.
-    public static func publish(to path: String, _ body: (String) throws -> Void) throws {
+    package static func publish(to path: String, _ body: (String) throws -> Void) throws {
         let temporary = temporaryName(for: path)
         do {
             try body(temporary)
@@ -60,7 +60,7 @@ public struct AtomicFile {
     }
 
     /// Appends raw bytes.
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress!.advanced(by: offset), bytes.count - offset)
@@ -73,11 +73,11 @@ public struct AtomicFile {
         }
     }
 
-    public mutating func write(_ bytes: [UInt8]) throws {
+    package mutating func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    public mutating func write(_ text: String) throws {
+    package mutating func write(_ text: String) throws {
         try write(Array(text.utf8))
     }
 
@@ -105,7 +105,7 @@ public struct AtomicFile {
     /// process no longer exists. Temporaries of live processes, or of other hosts sharing the folder
     /// (a job array on a network file system), are left alone. Returns how many were removed.
     @discardableResult
-    public static func removeStaleTemporaries(in folder: String) -> Int {
+    package static func removeStaleTemporaries(in folder: String) -> Int {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return 0 }
         var removed = 0
         while let relative = walker.nextObject() as? String {

@@ -4,17 +4,17 @@ internal import CTIFF
 /// PNG writers for viewing (design.md §2: png16/png8 store the 0…1 image before normalization).
 /// Quantization: q = round(v · (2^n − 1)), n = 16 or 8, half away from zero; v is clamped to [0, 1]
 /// first (windowed values already are). Grayscale, no gamma or colour chunks.
-public enum PNGWriter {
-    public static func quantize16(_ pixels: [Float]) -> [UInt16] {
+package enum PNGWriter {
+    package static func quantize16(_ pixels: [Float]) -> [UInt16] {
         pixels.map { UInt16((Double(min(max($0, 0), 1)) * 65535).rounded()) }
     }
 
-    public static func quantize8(_ pixels: [Float]) -> [UInt8] {
+    package static func quantize8(_ pixels: [Float]) -> [UInt8] {
         pixels.map { UInt8((Double(min(max($0, 0), 1)) * 255).rounded()) }
     }
 
     /// Writes `pixels` (row-major, rows × columns) as a `bitDepth`-bit PNG atomically to `path`.
-    public static func write(_ pixels: [Float], rows: Int, columns: Int, bitDepth: Int, to path: String) throws {
+    package static func write(_ pixels: [Float], rows: Int, columns: Int, bitDepth: Int, to path: String) throws {
         precondition(bitDepth == 8 || bitDepth == 16)
         precondition(pixels.count == rows * columns)
         var buffer = CPNG_Buffer()
@@ -42,8 +42,8 @@ public enum PNGWriter {
 }
 
 /// 32-bit float grayscale TIFF (MinIsBlack, uncompressed) through libtiff, written atomically.
-public enum TIFFWriter {
-    public static func write(_ pixels: [Float], rows: Int, columns: Int, to path: String) throws {
+package enum TIFFWriter {
+    package static func write(_ pixels: [Float], rows: Int, columns: Int, to path: String) throws {
         precondition(pixels.count == rows * columns)
         try AtomicFile.publish(to: path) { temporary in
             var sink = CTIFF_ErrorSink()

@@ -10,10 +10,10 @@ import Glibc
 /// header + i · rowBytes with pwrite(2). `finish` drops the rows that were never written
 /// (failed inputs) by moving the later rows down, rewrites the header with the final N and renames
 /// the file into place. The header is padded to a fixed 128 bytes so that N can shrink in place.
-public final class NPYStack: @unchecked Sendable {
-    public let path: String
-    public let rowShape: [Int]
-    public let rows: Int
+package final class NPYStack: @unchecked Sendable {
+    package let path: String
+    package let rowShape: [Int]
+    package let rows: Int
     private let temporary: String
     private let fd: Int32
     private let rowBytes: Int
@@ -21,7 +21,7 @@ public final class NPYStack: @unchecked Sendable {
     private let lock = NSLock()
     private var written: [Bool]
 
-    public init(path: String, rows: Int, rowShape: [Int]) throws {
+    package init(path: String, rows: Int, rowShape: [Int]) throws {
         self.path = path
         self.rows = rows
         self.rowShape = rowShape
@@ -76,7 +76,7 @@ public final class NPYStack: @unchecked Sendable {
     }
 
     /// Writes row `index` (thread-safe: rows are disjoint).
-    public func write(row index: Int, _ values: [Float]) throws {
+    package func write(row index: Int, _ values: [Float]) throws {
         precondition(index >= 0 && index < rows && values.count * 4 == rowBytes)
         try values.withUnsafeBytes { try pwriteAll($0, at: NPYStack.headerBytes + index * rowBytes) }
         lock.withLock { written[index] = true }
@@ -84,7 +84,7 @@ public final class NPYStack: @unchecked Sendable {
 
     /// Compacts away unwritten rows, publishes the file and returns, for each original row, its
     /// final row index (nil when dropped).
-    public func finish() throws -> [Int?] {
+    package func finish() throws -> [Int?] {
         var mapping = [Int?](repeating: nil, count: rows)
         var next = 0
         var buffer = [UInt8](repeating: 0, count: rowBytes)
@@ -107,7 +107,7 @@ public final class NPYStack: @unchecked Sendable {
     }
 
     /// Removes the temporary file (nothing published).
-    public func abandon() {
+    package func abandon() {
         unlink(temporary)
     }
 }

@@ -1,9 +1,9 @@
 /// NumPy `.npy` format version 1.0 (numpy.lib.format): magic, version, a little-endian uint16
 /// header length, a Python-literal header dict padded with spaces to a multiple of 64 bytes and
 /// ending in a newline, then the raw C-order data. `np.load` reads the result as is.
-public enum NPYWriter {
+package enum NPYWriter {
     /// Element types written by mammo-prep, with their NumPy `descr`.
-    public enum DType: String, Sendable {
+    package enum DType: String, Sendable {
         case float32 = "<f4"
         case int32 = "<i4"
 
@@ -11,7 +11,7 @@ public enum NPYWriter {
     }
 
     /// The complete header (magic through padding newline) for `shape` and `dtype`.
-    public static func header(dtype: DType, shape: [Int]) -> [UInt8] {
+    package static func header(dtype: DType, shape: [Int]) -> [UInt8] {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var dict = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
         let preamble = 10 // magic (6) + version (2) + header length (2)
@@ -22,7 +22,7 @@ public enum NPYWriter {
     }
 
     /// Writes `values` (row-major, `shape.reduce(1, *)` elements) atomically to `path`.
-    public static func write(_ values: [Float], shape: [Int], to path: String) throws {
+    package static func write(_ values: [Float], shape: [Int], to path: String) throws {
         precondition(values.count == shape.reduce(1, *), "NPYWriter: \(values.count) values for shape \(shape)")
         try AtomicFile.write(to: path) { file in
             try file.write(header(dtype: .float32, shape: shape))
@@ -32,7 +32,7 @@ public enum NPYWriter {
     }
 
     /// Writes `values` as `<i4` atomically to `path`.
-    public static func write(_ values: [Int32], shape: [Int], to path: String) throws {
+    package static func write(_ values: [Int32], shape: [Int], to path: String) throws {
         precondition(values.count == shape.reduce(1, *), "NPYWriter: \(values.count) values for shape \(shape)")
         try AtomicFile.write(to: path) { file in
             try file.write(header(dtype: .int32, shape: shape))

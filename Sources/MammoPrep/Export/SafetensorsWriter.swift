@@ -2,8 +2,8 @@
 /// N bytes of JSON (`{"NAME": {"dtype": "F32", "shape": […], "data_offsets": [0, bytes]},
 /// "__metadata__": {string: string}}`, padded with spaces to a multiple of 8), then the raw
 /// little-endian data. One tensor per file; `safetensors.numpy.load_file` reads it as is.
-public enum SafetensorsWriter {
-    public static func header(name: String, shape: [Int], metadata: [(String, String)]) -> [UInt8] {
+package enum SafetensorsWriter {
+    package static func header(name: String, shape: [Int], metadata: [(String, String)]) -> [UInt8] {
         let bytes = shape.reduce(4, *)
         let json = JSONValue.object([
             ("__metadata__", .object(metadata.map { ($0.0, .string($0.1)) })),
@@ -22,7 +22,7 @@ public enum SafetensorsWriter {
     }
 
     /// Writes one float32 tensor atomically.
-    public static func write(_ values: [Float], shape: [Int], name: String = "image", metadata: [(String, String)],
+    package static func write(_ values: [Float], shape: [Int], name: String = "image", metadata: [(String, String)],
                              to path: String) throws {
         precondition(values.count == shape.reduce(1, *))
         try AtomicFile.write(to: path) { file in

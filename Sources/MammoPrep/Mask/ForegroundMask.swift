@@ -12,31 +12,31 @@
 /// 5. Padding pixels are never kept.
 /// The result also gives the bounding box and centre of mass that `--crop-breast` and
 /// `--flip-to` use.
-public struct ForegroundMask: Sendable, Equatable {
-    public let rows: Int
-    public let columns: Int
+package struct ForegroundMask: Sendable, Equatable {
+    package let rows: Int
+    package let columns: Int
     /// Row-major, 1 = kept, 0 = not.
-    public var bits: [UInt8]
-    public let kept: Int
+    package var bits: [UInt8]
+    package let kept: Int
     /// Otsu's threshold on the windowed values (nil when the candidates were constant or absent).
-    public let threshold: Double?
+    package let threshold: Double?
     /// Inclusive bounding box of the kept pixels (nil when none).
-    public let box: Box?
+    package let box: Box?
     /// Centre of mass of the kept pixels, (row, column) in pixel units.
-    public let centroid: (row: Double, column: Double)?
+    package let centroid: (row: Double, column: Double)?
 
-    public struct Box: Sendable, Equatable {
-        public let top: Int, left: Int, bottom: Int, right: Int
+    package struct Box: Sendable, Equatable {
+        package let top: Int, left: Int, bottom: Int, right: Int
     }
 
-    public var fraction: Double { rows * columns == 0 ? 0 : Double(kept) / Double(rows * columns) }
+    package var fraction: Double { rows * columns == 0 ? 0 : Double(kept) / Double(rows * columns) }
 
-    public static func == (a: ForegroundMask, b: ForegroundMask) -> Bool {
+    package static func == (a: ForegroundMask, b: ForegroundMask) -> Bool {
         a.rows == b.rows && a.columns == b.columns && a.bits == b.bits && a.threshold == b.threshold && a.box == b.box
     }
 
     /// The mask of a windowed frame. `padding`, when given, marks pixel padding (non-zero = padding).
-    public static func compute(pixels: [Float], rows: Int, columns: Int, padding: [UInt8]? = nil) -> ForegroundMask {
+    package static func compute(pixels: [Float], rows: Int, columns: Int, padding: [UInt8]? = nil) -> ForegroundMask {
         precondition(pixels.count == rows * columns)
         precondition(padding == nil || padding!.count == pixels.count)
         let threshold = otsu(pixels, padding: padding)
@@ -111,7 +111,7 @@ public struct ForegroundMask: Sendable, Equatable {
 
     /// Otsu's threshold over 256 bins of [0, 1]; the returned value is the upper edge of the last
     /// background bin. Nil when fewer than two bins are occupied.
-    public static func otsu(_ pixels: [Float], padding: [UInt8]?) -> Double? {
+    package static func otsu(_ pixels: [Float], padding: [UInt8]?) -> Double? {
         let bins = 256
         var histogram = [Int](repeating: 0, count: bins)
         // Four interleaved sub-histograms: runs of equal values (the background) do not serialise

@@ -1,8 +1,8 @@
 /// The description of everything that changes the pixel values a stage sees, plus the tool version:
 /// stats.json's `pipeline`, and what `convert --stats` compares with its own options.
-public enum PixelPipeline {
+package enum PixelPipeline {
     /// The pipeline object: windowing options, frame selection, geometry, mask, tool.
-    public static func json(windowing w: WindowingOptions, frame: Int?, geometry: GeometryOptions = GeometryOptions(),
+    package static func json(windowing w: WindowingOptions, frame: Int?, geometry: GeometryOptions = GeometryOptions(),
                             mask: StatsMask?, toolVersion: String) -> JSONValue {
         var pairs = w.jsonPairs + [
             ("frame", JSONValue(frame)),

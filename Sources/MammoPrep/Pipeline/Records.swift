@@ -27,7 +27,7 @@ extension FrameRecord {
 extension MammoPrepError {
     /// The one JSON form of a failure: `{PATHKEY, error, stage, code}` (`failures.jsonl` uses
     /// "source", `inspect --json` "path").
-    public func record(pathKey: String) -> JSONValue {
+    package func record(pathKey: String) -> JSONValue {
         .object([(pathKey, .string(path)), ("error", .string(description)),
                  ("stage", .string(stage.rawValue)), ("code", .string(code.rawValue))])
     }

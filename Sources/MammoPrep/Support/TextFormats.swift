@@ -1,15 +1,15 @@
 /// Small text encodings shared by the writers.
-public enum CSV {
+package enum CSV {
     /// One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote or line break.
-    public static func field(_ text: String) -> String {
+    package static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 
 /// 64-bit FNV-1a of a text's UTF-8, as 16 hex digits: a stable fingerprint (not a security hash).
-public enum FNV1a {
-    public static func hex(_ text: String) -> String {
+package enum FNV1a {
+    package static func hex(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
