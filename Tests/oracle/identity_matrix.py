@@ -289,12 +289,17 @@ def main(argv=None):
     if a.compare:
         golden = load_golden(a.compare)
         problems = [] if golden.get("inputFiles") == doc.get("inputFiles") else ["input files differ from the golden's (regenerated inputs?)"]
-        passed = failed = 0
+        passed = failed = same = total = 0
         for case in cases:
+            want, got = golden["cases"].get(case.name, {}), results.get(case.name, {})
             diff = compare_case(case.name, golden["cases"].get(case.name), results.get(case.name))
             problems += diff
             failed, passed = (failed + 1, passed) if diff else (failed, passed + 1)
+            keys = set(want.get("outputs", {})) | set(got.get("outputs", {}))
+            total += len(keys)
+            same += sum(want.get("outputs", {}).get(k) == got.get("outputs", {}).get(k) for k in keys)
         print("\n".join(problems) or "identical", file=sys.stderr)
+        print(f"{same} of {total} outputs identical", file=sys.stderr)
         print(f"{passed} passed, {failed} failed")
         return 1 if problems else 0
     print(dumps(doc))
