@@ -33,6 +33,12 @@ let package = Package(
         ),
         /// The executable: an entry point only.
         .executableTarget(name: "mammo-prep", dependencies: ["MammoPrepCLI"]),
+        /// Benchmark binary for bench/stats.sh (the stats kernels on a synthetic frame); not a
+        /// product: `swift build -c release --product mammo-prep-bench` builds it in this package only.
+        .executableTarget(
+            name: "mammo-prep-bench",
+            dependencies: ["MammoPrep", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         // MARK: - Implementation details
 

@@ -73,14 +73,16 @@ fi
 
 say "building mammo-prep (release)"
 t0=$(now)
-if ! (cd "$root" && swift build -c release --product mammo-prep) > "$out/stats-build.log" 2>&1; then
+if ! (cd "$root" && swift build -c release --product mammo-prep && swift build -c release --product mammo-prep-bench) \
+        > "$out/stats-build.log" 2>&1; then
     tail -n 30 "$out/stats-build.log" >&2
     echo "stats.sh: release build failed (full log: $out/stats-build.log)" >&2
     exit 1
 fi
 bin="$(cd "$root" && swift build -c release --show-bin-path)/mammo-prep"
+bench_bin="$(dirname "$bin")/mammo-prep-bench"
 build_s=$(elapsed "$t0" "$(now)")
-test -x "$bin"
+test -x "$bin" && test -x "$bench_bin"
 
 phantom="$root/Fixtures/generate/phantom.py"
 [[ -f "$phantom" ]] || { echo "stats.sh: $phantom is missing (the image generator)" >&2; exit 1; }
@@ -133,14 +135,14 @@ for k in keys:
 PY
 }
 
-# --- 3. the kernels (bench-stats: one thread, synthetic windowed frame, best of 7 per run) -----------
-say "kernels: mammo-prep bench-stats --size ${rows}x${cols}, ${reps} runs"
+# --- 3. the kernels (mammo-prep-bench: one thread, synthetic windowed frame, best of 7 per run) ------
+say "kernels: mammo-prep-bench --size ${rows}x${cols}, ${reps} runs"
 for ((r = 1; r <= reps; r++)); do
-    if "$bin" bench-stats --size "${rows}x${cols}" > "$tmp/kernel.json" 2> "$tmp/kernel.err"; then
+    if "$bench_bin" --size "${rows}x${cols}" > "$tmp/kernel.json" 2> "$tmp/kernel.err"; then
         json_rows "$tmp/kernel.json" kernel - bench-stats "$r" accumulateGBps maskSeconds \
             maskedAccumulateGBps maskPlusMaskedAccumulateGBps maskFraction reps
     else
-        row error - bench-stats "$r" message "mammo-prep bench-stats: $(oneline < "$tmp/kernel.err")"
+        row error - bench-stats "$r" message "mammo-prep-bench: $(oneline < "$tmp/kernel.err")"
         failed=1
         break
     fi
@@ -384,7 +386,7 @@ out.append("| masked accumulate (%s of the pixels kept) | %s | %s | — | — |"
 out.append("| mask + masked accumulate | %s | %s | ≥ %.1f GB/s | %s |" % (
     gb(both), ms(both), MASK_TARGET, verdict(None if both is None else both >= MASK_TARGET)))
 out += ["", "GB/s = bytes of the whole float32 frame (%s) ÷ time, so the masked rows count the full frame. "
-        "`mammo-prep bench-stats` times each kernel 7 times and keeps the best; the table shows the median "
+        "`mammo-prep-bench` (bench/stats.sh's benchmark binary) times each kernel 7 times and keeps the best; the table shows the median "
         "of %s such runs." % ("—" if frame_gb is None else "%.1f MB" % (frame_gb * 1e3), reps)]
 
 # whole runs
