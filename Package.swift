@@ -60,7 +60,12 @@ let package = Package(
         // MARK: - Tests
 
         .testTarget(name: "MammoPrepTests", dependencies: ["MammoPrep"]),
-        .testTarget(name: "MammoPrepCLITests", dependencies: ["MammoPrepCLI", "MammoPrep"]),
+        .testTarget(
+            name: "MammoPrepCLITests",
+            dependencies: ["MammoPrepCLI", "MammoPrep"],
+            // Read from the source tree by HelpSnapshotTests (and rewritten there on RECORD_SNAPSHOTS=1).
+            exclude: ["Snapshots"]
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )
