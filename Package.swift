@@ -12,7 +12,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: - Public API
@@ -30,11 +29,16 @@ let package = Package(
             dependencies: [
                 "MammoPrep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         /// The executable: an entry point only.
         .executableTarget(name: "mammo-prep", dependencies: ["MammoPrepCLI"]),
+        /// Benchmark binary for bench/stats.sh (the stats kernels on a synthetic frame); not a
+        /// product: `swift build -c release --product mammo-prep-bench` builds it in this package only.
+        .executableTarget(
+            name: "mammo-prep-bench",
+            dependencies: ["MammoPrep", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         // MARK: - Implementation details
 
@@ -56,7 +60,12 @@ let package = Package(
         // MARK: - Tests
 
         .testTarget(name: "MammoPrepTests", dependencies: ["MammoPrep"]),
-        .testTarget(name: "MammoPrepCLITests", dependencies: ["MammoPrepCLI", "MammoPrep"]),
+        .testTarget(
+            name: "MammoPrepCLITests",
+            dependencies: ["MammoPrepCLI", "MammoPrep"],
+            // Read from the source tree by HelpSnapshotTests (and rewritten there on RECORD_SNAPSHOTS=1).
+            exclude: ["Snapshots"]
+        ),
         /// README's library example, compiled against the public API only (no @testable).
         .testTarget(name: "LibraryExampleTests", dependencies: ["MammoPrep"]),
     ],

@@ -5,8 +5,9 @@
 #
 #   bench/adapter.sh [--images N] [--reps R] [--out DIR]
 #
-# Writes DIR/adapter.md (also printed) and DIR/adapter-results.tsv. Exit 0 unless a run failed or
-# the peer's tensors differ from mammo-prep's by more than 1e-3 (bicubic in float32 vs Pillow).
+# Writes DIR/adapter.md (also printed), DIR/adapter-results.tsv and DIR/adapter.log. Exit 0 unless
+# a run failed or the peer's tensors differ from mammo-prep's by more than 1e-3 (bicubic in float32
+# vs Pillow). Smallest run: --images 1 --reps 1.
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,24 +26,21 @@ while (( $# > 0 )); do
         *) echo "adapter.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
+[[ "$images" =~ ^[1-9][0-9]*$ && "$reps" =~ ^[1-9][0-9]*$ ]] \
+    || { echo "adapter.sh: --images/--reps must be positive integers" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+bench_start adapter.sh "$out/adapter.log"
 
-"$root/scripts/install-deps.sh" --fixtures >&2
-python=$("$root/scripts/python-env.sh")
-(cd "$root" && swift build -c release --product mammo-prep) > "$out/adapter-build.log" 2>&1 \
-    || { tail -n 30 "$out/adapter-build.log" >&2; exit 1; }
-bin="$(cd "$root" && swift build -c release --show-bin-path)/mammo-prep"
+bench_setup
+bench_build "$out/adapter-build.log"
 
 # The image: same cache layout and stamp as convert.sh/decode.sh.
 uid=1.2.840.10008.1.2.1
-dir="$out/images/4096x3328-12bit/$uid"
-echo "adapter.sh: the 4096x3328 12-bit phantom (cached unless the generator changed)" >&2
-bench_phantom "$dir" "$(bench_gen_hash)" 4096 3328 12 MONOCHROME2 "$uid" \
-    || { tail -n 5 "$dir/generate.log" >&2; exit 1; }
-bench_links "$dir" "$images"
-files=()
-for ((i = 1; i <= images; i++)); do files+=("$(printf '%s/img-%03d.dcm' "$dir" "$i")"); done
+t0=$(now)
+bench_image explicit-le "Explicit VR LE" 4096 3328 12 MONOCHROME2 LINEAR "$uid" "$images" || exit 1
+generate_s=$(elapsed "$t0" "$(now)")
+bench_files "$(bench_image_dir 4096 3328 12 MONOCHROME2 LINEAR "$uid")" "$images"
 cat "${files[@]}" > /dev/null   # warm page cache
 
 tmp="$out/adapter-tmp"
@@ -87,40 +85,10 @@ rm -rf "$tmp/m" "$tmp/p"
 diff=$("$python" -c 'import numpy as np,sys; a=np.load(sys.argv[1]); b=np.load(sys.argv[2]); print(f"{float(np.abs(a.astype(np.float64)-b).max()):.2e}")' \
     "$tmp/m/img-001.npy" "$tmp/p/img-001.npy")
 
-"$python" - "$results" "$images" "$diff" "$(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet HEAD -- Sources Package.swift || echo +local)" > "$out/adapter.md" <<'PY'
-import statistics, sys, datetime, os
-path, n, diff, rev = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-rows = [l.rstrip("\n").split("\t") for l in open(path)][1:]
-med = {}
-for case in dict.fromkeys(r[0] for r in rows):
-    med[case] = statistics.median(float(r[2]) for r in rows if r[0] == case)
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-labels = {
-    "plain": "convert (windowed (1, 4096, 3328) .npy)",
-    "model": "convert --model resnet50d (3x224x224)",
-    "model-test": "convert --model resnet50d --model-input test (3x288x288)",
-    "model-crop": "convert --model resnet50d --crop-breast --flip-to left",
-    "peer": "pydicom + numpy + Pillow script doing the --model resnet50d job",
-}
-print("# Adapter benchmark: convert --model resnet50d vs plain convert and a Python peer\n")
-print(f"{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC · {cpu.split()[0]} {cpu.split()[1] if len(cpu.split())>1 else ''} · {os.cpu_count()} cores · "
-      f"-j 2 / Pool(2) · N={n} files (4096x3328 12-bit Explicit VR LE, hard links, page cache warm) · median of "
-      f"{len(rows)//len(med)} interleaved runs · mammo-prep git {rev}\n")
-print("| job | img/s | vs plain convert | mammo-prep vs peer |")
-print("| --- | ---: | ---: | ---: |")
-for case, s in med.items():
-    ips = n / s
-    vs_plain = med["plain"] / s
-    vs_peer = med["peer"] / s if case != "peer" else 1.0
-    print(f"| {labels[case]} | {ips:.1f} | {vs_plain:.2f}× | {'—' if case == 'peer' else f'{vs_peer:.2f}×'} |")
-ratio = med["plain"] / med["model"]
-print(f"\nTarget: `--model resnet50d` ≥ 0.9× the images/s of plain convert: {ratio:.2f}× → "
-      f"{'PASS' if ratio >= 0.9 else '**FAIL**'}.")
-print(f"\nAgreement: max |mammo-prep − peer| on the first file's (3, 224, 224) tensor: {diff} "
-      "(the peer resizes with Pillow in float64 accumulation; mammo-prep in float32; ≤ 1e-3 required).")
-print("\nWhy --model is not slower: the resize reads the windowed frame once (vertical pass over whole rows, "
-      "then a small horizontal pass) and the output is 0.6 MB instead of 54 MB, so the write that dominates "
-      "plain convert on uncompressed input disappears.")
-PY
-cat "$out/adapter.md"
-awk -v d="$diff" 'BEGIN { exit (d + 0 <= 1e-3) ? 0 : 1 }'
+{
+    bench_meta
+    printf 'images\t%s\n' "$images"
+    printf 'jobs\t2\n'
+    printf 'max_abs_diff\t%s\n' "$diff"
+} > "$tmp/meta.tsv"
+bench_finish "$out/adapter.md" "$results" "$python" "$here/adapter_report.py" "$results" "$tmp/meta.tsv"

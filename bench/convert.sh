@@ -95,39 +95,20 @@ selected() {  # id group
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-log="$out/convert.log"
-: > "$log"
-bench_name=convert.sh
-
-t_start=$(now)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_start convert.sh "$out/convert.log"
 
 # --- 1. dependencies and the release binary -------------------------------------------------------
-say "installing dependencies (scripts/install-deps.sh --fixtures, scripts/python-env.sh, bench/requirements-bench.txt)"
-"$root/scripts/install-deps.sh" --fixtures
-python=$("$root/scripts/python-env.sh")
+bench_setup
 # dicomsdl goes into the same venv; the stamp avoids asking PyPI again on every run.
 bench_req="$here/requirements-bench.txt"
 bench_stamp="$(dirname "$(dirname "$python")")/.requirements-bench.sha256"
 want=$(cat "$bench_req" <("$python" -c 'import sys; print(sys.version)') | sha256sum | cut -d' ' -f1)
 if [[ "$(cat "$bench_stamp" 2>/dev/null)" != "$want" ]] || ! "$python" -c 'import dicomsdl' 2>/dev/null; then
+    say "installing bench/requirements-bench.txt (dicomsdl) into the venv"
     "$python" -m pip install -q --disable-pip-version-check -r "$bench_req" >&2
     echo "$want" > "$bench_stamp"
 fi
-
-say "building mammo-prep (release)"
-t0=$(now)
-if ! (cd "$root" && swift build -c release --product mammo-prep) > "$out/convert-build.log" 2>&1; then
-    tail -n 30 "$out/convert-build.log" >&2
-    echo "convert.sh: release build failed (full log: $out/convert-build.log)" >&2
-    exit 1
-fi
-bin="$(cd "$root" && swift build -c release --show-bin-path)/mammo-prep"
-build_s=$(elapsed "$t0" "$(now)")
-test -x "$bin"
-
-phantom="$root/Fixtures/generate/phantom.py"
-[[ -f "$phantom" ]] || { echo "convert.sh: $phantom is missing (the image generator)" >&2; exit 1; }
+bench_build "$out/convert-build.log"
 
 # --- 2. images, cached ------------------------------------------------------------------------------
 # Same layout and stamp as bench/decode.sh: OUT/images/RxC-Bbit/UID/source.dcm + img-NNN.dcm hard
@@ -135,30 +116,12 @@ phantom="$root/Fixtures/generate/phantom.py"
 # (RxC-Bbit-MONOCHROME1, RxC-Bbit-SIGMOID). SIGMOID: phantom.py has no option for the VOI LUT
 # Function, so its Explicit VR LE output is post-edited with pydicom (VOILUTFunction = SIGMOID; the
 # phantom's NORMAL/HARDER/SOFTER windows are kept).
-gen_hash=$(bench_gen_hash)
-
-case_dir() {  # rows cols bits photometric voi uid
-    local suffix=""
-    [[ "$4" != MONOCHROME2 ]] && suffix+="-$4"
-    [[ "$5" != LINEAR ]] && suffix+="-$5"
-    echo "$out/images/${1}x${2}-${3}bit${suffix}/$6"
-}
-
-declare -A gen_note=()
 t0=$(now)
 for entry in "${cases[@]}"; do
     IFS='|' read -r id group name uid lossy rows cols bits photometric voi <<< "$entry"
     selected "$id" "$group" || continue
     n=$images; [[ $group == syntax ]] && n=$syntax_images
-    dir=$(case_dir "$rows" "$cols" "$bits" "$photometric" "$voi" "$uid")
-    stamp="$gen_hash"; [[ "$voi" != LINEAR ]] && stamp+="+voi=$voi"
-    say "image for $name ($id): ${rows}x${cols} ${bits}-bit $photometric $voi (cached unless the generator changed)"
-    if ! bench_phantom "$dir" "$stamp" "$rows" "$cols" "$bits" "$photometric" "$uid" "$voi"; then
-        gen_note[$id]="generation failed: $(oneline < "$dir/generate.log")"
-        say "  ${gen_note[$id]}"
-        continue
-    fi
-    bench_links "$dir" "$n"
+    bench_image "$id" "$name ($id)" "$rows" "$cols" "$bits" "$photometric" "$voi" "$uid" "$n" || true
 done
 generate_s=$(elapsed "$t0" "$(now)")
 
@@ -198,14 +161,13 @@ for entry in "${cases[@]}"; do
     IFS='|' read -r id group name uid lossy rows cols bits photometric voi <<< "$entry"
     selected "$id" "$group" || continue
     n=$images; [[ $group == syntax ]] && n=$syntax_images
-    dir=$(case_dir "$rows" "$cols" "$bits" "$photometric" "$voi" "$uid")
+    dir=$(bench_image_dir "$rows" "$cols" "$bits" "$photometric" "$voi" "$uid")
     fields="$id\t$group\t$name\t$uid\t$lossy\t$rows\t$cols\t$bits\t$photometric\t$voi"
-    if [[ -n "${gen_note[$id]:-}" || ! -f "$dir/source.dcm" ]]; then
+    if ! bench_has_image "$id" "$dir"; then
         printf "$fields"'\t-\t%s\tgeneration-failed\t\t\t\t\t\t\t\t\t\t%s\t\n' "$n" "${gen_note[$id]:-no image}" >> "$results"
         continue
     fi
-    files=()
-    for ((i = 1; i <= n; i++)); do files+=("$(printf '%s/img-%03d.dcm' "$dir" "$i")"); done
+    bench_files "$dir" "$n"
     bytes=$(stat -c %s "$dir/source.dcm")
     cat "${files[@]}" > /dev/null          # warm the page cache for every tool
     if (( ! warmed )); then
@@ -289,38 +251,14 @@ rm -f "$tmp"/check-*.npy
 
 # --- report -----------------------------------------------------------------------------------------
 "$python" "$here/peer_convert.py" --versions > "$tmp/versions.json"
-git_rev="unknown"
-if git -C "$root" rev-parse --short HEAD > /dev/null 2>&1; then
-    git_rev=$(git -C "$root" rev-parse --short HEAD)
-    if ! git -C "$root" diff --quiet HEAD -- Sources Package.swift Package.resolved 2> /dev/null \
-        || [[ -n "$(git -C "$root" ls-files --others --exclude-standard -- Sources 2> /dev/null)" ]]; then
-        git_rev+="+local changes"
-    fi
-fi
 {
-    printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-    printf 'cpu\t%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-    printf 'cores\t%s\n' "$(nproc)"
+    bench_meta
     printf 'jobs\t%s\n' "$jobs"
     printf 'images\t%s\n' "$images"
     printf 'syntax_images\t%s\n' "$syntax_images"
     printf 'reps\t%s\n' "$reps"
     printf 'quick\t%s\n' "$quick"
-    printf 'mammo_version\t%s\n' "$("$bin" --version)"
-    printf 'git\t%s\n' "$git_rev"
-    printf 'dcmtk\t%s\n' "$(dcmconv --version 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -n 1 | tr -d v)"
-    printf 'openjpeg\t%s\n' "$(pkg-config --modversion libopenjp2 2>/dev/null || echo '?')"
-    printf 'swift\t%s\n' "$(swift --version 2>&1 | grep -o 'Swift version [^ ]*' | head -n 1 | sed 's/ version//')"
-    printf 'load\t%s at start, %s at the end\n' "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)"
     printf 'startup_ms\t%s\n' "$startup_ms"
-    printf 'build_s\t%s\n' "$build_s"
-    printf 'generate_s\t%s\n' "$generate_s"
-    printf 'total_s\t%s\n' "$(elapsed "$t_start" "$(now)")"
 } > "$tmp/meta.tsv"
-
-rc=0
-"$python" "$here/convert_report.py" "$results" "$tmp/meta.tsv" "$tmp/versions.json" > "$out/convert.md" || rc=$?
-cat "$out/convert.md"
-echo >&2
-echo "convert.sh: wrote $out/convert.md and $results" >&2
-exit "$rc"
+bench_finish "$out/convert.md" "$results" \
+    "$python" "$here/convert_report.py" "$results" "$tmp/meta.tsv" "$tmp/versions.json"

@@ -21,6 +21,8 @@ import json
 import statistics
 import sys
 
+from benchlib import read_meta, report_tail  # bench/ is on sys.path (script dir)
+
 TOL = 1e-6
 UNCOMPRESSED = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"}
 BASE = "1.2.840.10008.1.2.1"   # the 4096x3328 12-bit MONOCHROME2 LINEAR Explicit VR LE case
@@ -51,12 +53,7 @@ def main(argv) -> int:
     results_path, meta_path, versions_path = argv[1:4]
     with open(results_path, newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    meta = {}
-    with open(meta_path) as f:
-        for line in f:
-            if "\t" in line:
-                k, v = line.rstrip("\n").split("\t", 1)
-                meta[k] = v
+    meta = read_meta(meta_path)
     with open(versions_path) as f:
         ver = json.load(f)
 
@@ -248,18 +245,7 @@ def main(argv) -> int:
         out.append("")
         out.append("**dicomsdl n/a** (the dicomsdl peer failed on these; no timing):")
         out.extend("- " + n for n in dsl_na)
-    if skipped:
-        out.append("")
-        out.append("**Not measured** (no image could be made):")
-        out.extend("- " + p for p in skipped)
-    if problems:
-        out.append("")
-        out.append("**Problems:**")
-        out.extend("- " + p for p in problems)
-    if meta.get("total_s"):
-        out.append("")
-        out.append("Bench run time: %s s (of which image generation %s s, release build %s s)." % (
-            meta["total_s"], meta.get("generate_s", "?"), meta.get("build_s", "?")))
+    report_tail(out, meta, problems, skipped)
     print("\n".join(out))
     return 1 if problems else 0
 

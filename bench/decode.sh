@@ -49,30 +49,11 @@ rows=${BASH_REMATCH[1]}; cols=${BASH_REMATCH[2]}
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-log="$out/bench.log"
-: > "$log"
-bench_name=decode.sh
-
-t_start=$(now)
+bench_start decode.sh "$out/bench.log"
 
 # --- 1. dependencies and the release binary -------------------------------------------------------
-say "installing dependencies (scripts/install-deps.sh --fixtures, scripts/python-env.sh)"
-"$root/scripts/install-deps.sh" --fixtures
-python=$("$root/scripts/python-env.sh")
-
-say "building mammo-prep (release)"
-t0=$(now)
-if ! (cd "$root" && swift build -c release --product mammo-prep) > "$out/build.log" 2>&1; then
-    tail -n 30 "$out/build.log" >&2
-    echo "decode.sh: release build failed (full log: $out/build.log)" >&2
-    exit 1
-fi
-bin="$(cd "$root" && swift build -c release --show-bin-path)/mammo-prep"
-build_s=$(elapsed "$t0" "$(now)")
-test -x "$bin"
-
-phantom="$root/Fixtures/generate/phantom.py"
-[[ -f "$phantom" ]] || { echo "decode.sh: $phantom is missing (the image generator)" >&2; exit 1; }
+bench_setup
+bench_build "$out/build.log"
 
 # --- 2. images, one encoding per transfer syntax, cached ------------------------------------------
 # uid|lossy|name. The encoders are phantom.py's (DCMTK dcmconv/dcmcjpeg/dcmcjpls/dcmcrle, OpenJPEG
@@ -97,23 +78,11 @@ syntaxes=(
 
 # The cache is keyed on size/bits and invalidated when the generator's source changes (phantom.py
 # and the dicomio.py it imports; the fixture suite's own make_fixtures.py does not matter here).
-gen_hash=$(bench_gen_hash)
-cache="$out/images/${rows}x${cols}-${bits}bit"
-mkdir -p "$cache"
-
-declare -A gen_note=()
 t0=$(now)
 for entry in "${syntaxes[@]}"; do
     IFS='|' read -r uid lossy name <<< "$entry"
     if [[ -n "$only" && ",$only," != *",$uid,"* ]]; then continue; fi
-    dir="$cache/$uid"
-    say "image for $name ($uid): ${rows}x${cols} ${bits}-bit (cached unless the generator changed)"
-    if ! bench_phantom "$dir" "$gen_hash" "$rows" "$cols" "$bits" MONOCHROME2 "$uid"; then
-        gen_note[$uid]="generation failed: $(oneline < "$dir/generate.log")"
-        say "  ${gen_note[$uid]}"
-        continue
-    fi
-    bench_links "$dir" "$images"
+    bench_image "$uid" "$name ($uid)" "$rows" "$cols" "$bits" MONOCHROME2 LINEAR "$uid" "$images" || true
 done
 generate_s=$(elapsed "$t0" "$(now)")
 
@@ -129,14 +98,13 @@ printf 'name\tuid\tlossy\tbytes\tstatus\tmammo_ms\tpydicom_ms\tmax_abs_diff\tpix
 for entry in "${syntaxes[@]}"; do
     IFS='|' read -r uid lossy name <<< "$entry"
     if [[ -n "$only" && ",$only," != *",$uid,"* ]]; then continue; fi
-    dir="$cache/$uid"
-    if [[ -n "${gen_note[$uid]:-}" || ! -f "$dir/source.dcm" ]]; then
+    dir=$(bench_image_dir "$rows" "$cols" "$bits" MONOCHROME2 LINEAR "$uid")
+    if ! bench_has_image "$uid" "$dir"; then
         printf '%s\t%s\t%s\t-\tgeneration-failed\t\t\t\t\t\t%s\n' "$name" "$uid" "$lossy" \
             "${gen_note[$uid]:-no image}" >> "$results"
         continue
     fi
-    files=()
-    for ((i = 1; i <= images; i++)); do files+=("$(printf '%s/img-%03d.dcm' "$dir" "$i")"); done
+    bench_files "$dir" "$images"
     bytes=$(stat -c %s "$dir/source.dcm")
     cat "${files[@]}" > /dev/null          # warm the page cache for both tools
     status=ok; note=""; mammo_ms=(); pydicom_ms=(); plugin=""
@@ -186,33 +154,12 @@ done
 
 # --- report ---------------------------------------------------------------------------------------
 "$python" "$here/pydicom_decode.py" --versions > "$tmp/versions.json"
-git_rev="unknown"
-if git -C "$root" rev-parse --short HEAD > /dev/null 2>&1; then
-    git_rev=$(git -C "$root" rev-parse --short HEAD)
-    git -C "$root" diff --quiet HEAD -- Sources Package.swift Package.resolved 2> /dev/null || git_rev+="+local changes"
-fi
 {
-    printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-    printf 'cpu\t%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-    printf 'cores\t%s\n' "$(nproc)"
+    bench_meta
     printf 'size\t%s\n' "${rows}x${cols}"
     printf 'bits\t%s\n' "$bits"
     printf 'images\t%s\n' "$images"
     printf 'reps\t%s\n' "$reps"
-    printf 'mammo_version\t%s\n' "$("$bin" --version)"
-    printf 'git\t%s\n' "$git_rev"
-    printf 'dcmtk\t%s\n' "$(dcmconv --version 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -n 1 | tr -d v)"
-    printf 'openjpeg\t%s\n' "$(pkg-config --modversion libopenjp2 2>/dev/null || echo '?')"
-    printf 'swift\t%s\n' "$(swift --version 2>&1 | grep -o 'Swift version [^ ]*' | head -n 1 | sed 's/ version//')"
     printf 'startup_ms\t%s\n' "$startup_ms"
-    printf 'build_s\t%s\n' "$build_s"
-    printf 'generate_s\t%s\n' "$generate_s"
-    printf 'total_s\t%s\n' "$(elapsed "$t_start" "$(now)")"
 } > "$tmp/meta.tsv"
-
-rc=0
-"$python" "$here/report.py" "$results" "$tmp/meta.tsv" "$tmp/versions.json" > "$out/decode.md" || rc=$?
-cat "$out/decode.md"
-echo >&2
-echo "decode.sh: wrote $out/decode.md and $results" >&2
-exit "$rc"
+bench_finish "$out/decode.md" "$results" "$python" "$here/report.py" "$results" "$tmp/meta.tsv" "$tmp/versions.json"

@@ -47,6 +47,8 @@ import time
 
 import numpy as np
 
+from benchlib import PYDICOM_STACK, versions  # bench/ is on sys.path (script dir)
+
 LINEAR, LINEAR_EXACT, SIGMOID = "LINEAR", "LINEAR_EXACT", "SIGMOID"
 
 
@@ -216,23 +218,6 @@ def stored_check(path: str) -> dict:
     return out
 
 
-def versions() -> dict:
-    from importlib import metadata
-    out = {"python": "%d.%d.%d" % sys.version_info[:3]}
-    for dist in ("pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg",
-                 "pylibjpeg-rle", "numpy", "dicomsdl"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    try:
-        from openjpeg.utils import get_openjpeg_version
-        out["openjpeg (bundled in pylibjpeg-openjpeg)"] = ".".join(map(str, get_openjpeg_version()))
-    except Exception:
-        pass
-    return out
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="*")
@@ -247,7 +232,7 @@ def main(argv=None) -> int:
     p.add_argument("--versions", action="store_true")
     a = p.parse_args(argv)
     if a.versions:
-        result = versions()
+        result = versions(*PYDICOM_STACK, "dicomsdl")
     elif a.compare:
         result = compare(*a.compare)
     elif a.stored_check:

@@ -37,6 +37,7 @@ import time
 
 import numpy as np
 
+from benchlib import PYDICOM_STACK, versions  # noqa: E402
 from peer_convert import import_backend, read_pydicom, window  # bench/ is on sys.path (script dir)
 
 
@@ -76,18 +77,6 @@ def stats(jobs: int, files: list[str]) -> dict:
             "files": len(parts), "jobs": jobs, "seconds_in_script": time.perf_counter() - t0}
 
 
-def versions() -> dict:
-    from importlib import metadata
-    out = {"python": "%d.%d.%d" % sys.version_info[:3]}
-    for dist in ("pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg",
-                 "pylibjpeg-rle", "numpy"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    return out
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="*")
@@ -95,7 +84,7 @@ def main(argv=None) -> int:
     p.add_argument("--versions", action="store_true")
     a = p.parse_args(argv)
     if a.versions:
-        result = versions()
+        result = versions(*PYDICOM_STACK, bundled_openjpeg=False)
     else:
         if not a.files:
             p.error("FILE... needed")

@@ -18,7 +18,6 @@ import argparse
 import json
 import sys
 import time
-from importlib import metadata
 
 import numpy as np
 import pydicom
@@ -29,6 +28,8 @@ import pylibjpeg  # noqa: F401
 import libjpeg  # noqa: F401
 import openjpeg  # noqa: F401
 import rle  # noqa: F401
+
+from benchlib import PYDICOM_STACK, versions  # bench/ is on sys.path (script dir)
 
 NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99",
           "1.2.840.10008.1.2.2"}
@@ -79,22 +80,6 @@ def compare(npy: str, path: str) -> dict:
     return out
 
 
-def versions() -> dict:
-    out = {"python": "%d.%d.%d" % sys.version_info[:3]}
-    for dist in ("pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg",
-                 "pylibjpeg-rle", "numpy"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    try:
-        from openjpeg.utils import get_openjpeg_version
-        out["openjpeg (bundled in pylibjpeg-openjpeg)"] = ".".join(map(str, get_openjpeg_version()))
-    except Exception:
-        pass
-    return out
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="*")
@@ -102,7 +87,7 @@ def main(argv=None) -> int:
     p.add_argument("--versions", action="store_true")
     a = p.parse_args(argv)
     if a.versions:
-        result = versions()
+        result = versions(*PYDICOM_STACK)
     elif a.compare:
         if len(a.files) != 1:
             p.error("--compare takes exactly one FILE")

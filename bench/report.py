@@ -18,6 +18,8 @@ import json
 import statistics
 import sys
 
+from benchlib import read_meta, report_tail  # bench/ is on sys.path (script dir)
+
 
 def median_ms(field: str):
     vals = [float(v) for v in field.split(",") if v]
@@ -32,12 +34,7 @@ def main(argv) -> int:
     results_path, meta_path, versions_path = argv[1:4]
     with open(results_path, newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    meta = {}
-    with open(meta_path) as f:
-        for line in f:
-            if "\t" in line:
-                k, v = line.rstrip("\n").split("\t", 1)
-                meta[k] = v
+    meta = read_meta(meta_path)
     with open(versions_path) as f:
         ver = json.load(f)
 
@@ -112,18 +109,7 @@ def main(argv) -> int:
                "syntaxes must be exact.")
     if plugins:
         out.append("- pydicom decoder per syntax: " + "; ".join(plugins) + ".")
-    if skipped:
-        out.append("")
-        out.append("**Not measured** (no image could be encoded):")
-        out.extend("- " + p for p in skipped)
-    if problems:
-        out.append("")
-        out.append("**Problems:**")
-        out.extend("- " + p for p in problems)
-    if meta.get("total_s"):
-        out.append("")
-        out.append("Bench run time: %s s (of which image generation %s s, release build %s s)." % (
-            meta["total_s"], meta.get("generate_s", "?"), meta.get("build_s", "?")))
+    report_tail(out, meta, problems, skipped, why="no image could be encoded")
     print("\n".join(out))
     return 1 if problems else 0
 

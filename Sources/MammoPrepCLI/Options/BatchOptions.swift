@@ -15,8 +15,12 @@ struct ShardArgument {
 
 /// Options of every command that runs over many inputs (`convert`, `stats`).
 struct BatchOptions: ParsableArguments {
-    @Option(name: [.short, .customLong("jobs")], help: "Images processed in parallel (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Optional so that `--help` shows no machine-dependent "(default: N)"; `jobs` resolves it.
+    @Option(name: [.short, .customLong("jobs")], help: ArgumentHelp("Images processed in parallel (default: all cores).", valueName: "jobs"))
+    var jobsOption: Int?
+
+    /// `--jobs`, or all cores.
+    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: ArgumentHelp("Process the I-th of N deterministic parts of the sorted inputs, or 'slurm' to take them from a Slurm job array.", valueName: "I/N|slurm"))
     var shard: ShardArgument?

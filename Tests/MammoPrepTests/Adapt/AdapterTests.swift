@@ -9,6 +9,11 @@ import Testing
         (0..<(rows * columns)).map { Float($0 % columns) / Float(max(columns - 1, 1)) * 0.5 + Float($0 / columns) / Float(max(rows - 1, 1)) * 0.5 }
     }
 
+    /// The case list of the parameterised tests below: empty, they would run nothing and pass.
+    @Test func interpolationCasesAreNotEmpty() throws {
+        try #require(!Interpolation.allCases.isEmpty)
+    }
+
     @Test(arguments: Interpolation.allCases)
     func tapsSumToOneAndStayInside(_ filter: Interpolation) {
         for (n, m) in [(4096, 224), (100, 7), (7, 100), (3, 3), (1, 5), (5, 1)] {
@@ -102,6 +107,7 @@ import Testing
         #expect(half.mean == [0.5, 0.5, 0.5] && half.std == [0.5, 0.5, 0.5])
         #expect(ModelPreset.named("resnet50d.ra2_in1k") == r50)
         #expect(ModelPreset.named("nope") == nil)
+        try #require(!ModelPreset.all.isEmpty)
         for p in ModelPreset.all { #expect(p.sources.count >= 6, "\(p.name)") }
     }
 

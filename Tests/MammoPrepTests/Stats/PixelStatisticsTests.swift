@@ -317,9 +317,10 @@ import Testing
 
     // MARK: - Constant and nearly constant input
 
-    @Test func constantInputHasZeroM2Exactly() {
+    @Test func constantInputHasZeroM2Exactly() throws {
         var rng = StatsTestRandom(seed: 8)
         let constants: [Float] = [0, 1, 0.3, 0.7071, 1e-30, 0.99999994, Float.random(in: 0..<1, using: &rng)]
+        try #require(!constants.isEmpty)
         for c in constants {
             var merged = PixelStatistics()
             for n in [1, 2, 3, 5, 2047, 2048, 2049, 4099, 10001] {
@@ -530,7 +531,7 @@ import Testing
         }
     }
 
-    @Test func percentileEdgeCases() {
+    @Test func percentileEdgeCases() throws {
         #expect(PixelStatistics().percentile(50) == nil)
         var rng = StatsTestRandom(seed: 12)
         let s = Self.statistics(Self.randomValues(5000, &rng).map { 0.1 + 0.8 * $0 })
@@ -539,6 +540,7 @@ import Testing
         #expect(s.percentile(.nan) == nil)
         #expect(s.percentile(0) == s.min)
         #expect(s.percentile(100) == s.max)
+        try #require(!PixelStatistics.reportedPercentiles.isEmpty)
         for p in PixelStatistics.reportedPercentiles {
             let v = s.percentile(p)!
             #expect(v >= s.min && v <= s.max, "p \(p): \(v) outside [\(s.min), \(s.max)]")

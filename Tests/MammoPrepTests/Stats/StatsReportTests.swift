@@ -153,6 +153,7 @@ import Testing
             ("pipeline not an object", edited { $0[$0.firstIndex { $0.0 == "pipeline" }!].1 = .string("x") }),
             ("not an object", .array([])),
         ]
+        try #require(!bad.isEmpty)
         for (why, json) in bad {
             if let error = #expect(throws: (any Error).self, "\(why)", performing: { _ = try StatsReport(json: json, path: "/parts/p1.json") }) {
                 let e = error as? MammoPrepError
@@ -169,6 +170,7 @@ import Testing
         let parts = (0..<5).map { Self.report(seed: 200 + UInt64($0), count: 1000 * ($0 + 1), shards: ["\($0 + 1)/5"]) }
         let merged = try StatsReport.merge(parts, names: (1...5).map { "p\($0).json" })
         var expected = PixelStatistics()
+        try #require(!parts.isEmpty)
         for p in parts { expected.merge(p.statistics) }
         assertBitExact(merged.statistics, expected)
         #expect(merged.images == parts.map(\.images).reduce(0, +))
@@ -194,7 +196,7 @@ import Testing
         #expect(abs(twice.statistics.mean - merged.statistics.mean) <= 1e-12 * merged.statistics.mean)
     }
 
-    @Test func mergeRefusesAnotherPipelineNamingTheOption() {
+    @Test func mergeRefusesAnotherPipelineNamingTheOption() throws {
         let base = Self.report(seed: 1)
         let variants: [(String, JSONValue)] = [
             ("invert", Self.pipeline(WindowingOptions(invert: .never))),
@@ -208,6 +210,7 @@ import Testing
             ("geometry", Self.pipeline(geometry: GeometryOptions(size: (512, 512)))),
             ("tool", Self.pipeline(tool: "0.2.0")),
         ]
+        try #require(!variants.isEmpty)
         for (key, pipeline) in variants {
             var other = Self.report(seed: 2)
             other.pipeline = pipeline

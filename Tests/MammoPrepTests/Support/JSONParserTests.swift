@@ -82,6 +82,7 @@ import Testing
         let strings = ["", "plain", "quote \" backslash \\ slash /", "tab\tnewline\nreturn\r",
                        "controls \u{0}\u{1}\u{8}\u{C}\u{1F}\u{7F}", "é à ü ß", "日本語", "emoji 😀 🇫🇷 👩‍👩‍👧",
                        "\u{FFFF}\u{10FFFF}", "mixed \"😀\"\n\\u0041 literal"]
+        try #require(!strings.isEmpty)
         for s in strings {
             assertRoundTrip(.string(s))
             assertRoundTrip(.object([(s, .string(s))]))
@@ -92,6 +93,7 @@ import Testing
             (#""\"\\\/\b\f\n\r\t""#, "\"\\/\u{8}\u{C}\n\r\t"), (#""\u20AC100""#, "€100"),
             (#""a\u0041\u00410""#, "aAA0"),
         ]
+        try #require(!cases.isEmpty)
         for (json, expected) in cases {
             let parsed = try JSONValue.parse(json)
             #expect(parsed.stringValue.map { Array($0.unicodeScalars) } == Array(expected.unicodeScalars), "\(json)")
@@ -102,6 +104,7 @@ import Testing
 
     @Test func intsAndDoublesStayApart() throws {
         let ints: [Int] = [0, 1, -1, 42, 1 << 53, (1 << 53) + 1, Int.max, Int.min, -9_007_199_254_740_993]
+        try #require(!ints.isEmpty)
         for i in ints {
             assertRoundTrip(.int(i))
             guard case .int(let back) = try JSONValue.parse(String(i)) else { Issue.record("\(i) not an int"); return }
@@ -117,6 +120,7 @@ import Testing
             ("1", .int(1)), ("1.0", .double(1)), ("1e2", .double(100)), ("1E2", .double(100)),
             ("1e+2", .double(100)), ("-1.5e-3", .double(-0.0015)), ("-0", .int(0)), ("0.0", .double(0)),
         ]
+        try #require(!samples.isEmpty)
         for (text, expected) in samples {
             #expect(Self.identical(try JSONValue.parse(text), expected), "\(text)")
         }
@@ -150,6 +154,7 @@ import Testing
         for _ in 0..<5_000 { random.append(Double.random(in: -1...1, using: &rng)) }
         for _ in 0..<5_000 { random.append(Double(Float.random(in: 0...1, using: &rng))) }
         for _ in 0..<2_000 { random.append(Double(Int64.random(in: -(1 << 60)...(1 << 60), using: &rng)) / 1024) }
+        try #require(!special.isEmpty && !random.isEmpty)
         for d in special + special.map({ -$0 }) + random where d != 0 {
             let text = JSONValue.double(d).serialized()
             guard case .double(let back) = try JSONValue.parse(text) else { Issue.record("\(text) not a double"); return }
@@ -179,7 +184,7 @@ import Testing
 
     // MARK: - Malformed input
 
-    @Test func malformedInputThrows() {
+    @Test func malformedInputThrows() throws {
         let bad: [(String, String)] = [
             ("", "empty"), ("   ", "only space"), ("[1, 2,]", "trailing comma in array"),
             (#"{"a": 1,}"#, "trailing comma in object"), ("[1 2]", "missing comma"), (#"{"a" 1}"#, "missing colon"),
@@ -197,6 +202,7 @@ import Testing
             ("[1,,2]", "double comma"), ("[,1]", "leading comma"), ("{\"a\":1,,\"b\":2}", "double comma in object"),
             ("'single'", "single quotes"), ("[1] // comment", "comment"), ("/* c */ 1", "comment"),
         ]
+        try #require(!bad.isEmpty)
         for (text, why) in bad { assertRejects(text, why) }
     }
 
@@ -229,6 +235,7 @@ import Testing
         let lenient = ["01", "-01", "+1", ".5", "-.5", "1.", "1.e5", "00", "+1.5",
                        #""\u+041""#, #""\u-000""#]   // \u escapes go through UInt32(_:radix:), which takes a sign
         var accepted: [String] = []
+        try #require(!lenient.isEmpty)
         for text in lenient {
             if let value = try? JSONValue.parse(text) { accepted.append("\(text) → \(value.serialized())") }
         }
