@@ -33,12 +33,17 @@ enum VOISelection: Sendable, Equatable {
             return false
         }
 
-        func lut() -> VOISelection? {
-            guard index < t.voiLUTs.count else {
-                warnings.append(t.voiLUTs.isEmpty ? "no VOI LUT Sequence" : "no VOI LUT item \(index) (\(t.voiLUTs.count) present)")
+        /// Item `index` of `list`, or nil with the reason recorded.
+        func pick<Item>(_ list: [Item], noneText: String, itemName: String) -> Item? {
+            guard index < list.count else {
+                warnings.append(list.isEmpty ? noneText : "no \(itemName) \(index) (\(list.count) present)")
                 return nil
             }
-            let item = t.voiLUTs[index]
+            return list[index]
+        }
+
+        func lut() -> VOISelection? {
+            guard let item = pick(t.voiLUTs, noneText: "no VOI LUT Sequence", itemName: "VOI LUT item") else { return nil }
             switch LookupTable.resolve(item, signedFirst: signedLUTFirst) {
             case .success(let lut):
                 if let warning = lut.underuseWarning { warnings.append("VOI LUT item \(index): \(warning)") }
@@ -51,11 +56,7 @@ enum VOISelection: Sendable, Equatable {
         }
 
         func fileWindow() -> VOISelection? {
-            guard index < t.windows.count else {
-                warnings.append(t.windows.isEmpty ? "no window centre/width" : "no window pair \(index) (\(t.windows.count) present)")
-                return nil
-            }
-            let w = t.windows[index]
+            guard let w = pick(t.windows, noneText: "no window centre/width", itemName: "window pair") else { return nil }
             return valid(w, label: "\(index) ") ? .window(w, index: index, function: function) : nil
         }
 
