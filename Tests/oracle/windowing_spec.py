@@ -1,12 +1,12 @@
-"""An independent implementation of the grey-level specification (../shared/docs/windowing.md, the
+"""An independent implementation of the grey-level specification (docs/windowing.md, the
 "Spec" lines; docs/pipeline.md §2), written from the text and not from mammo-prep's sources.
 
 Stored values come from pydicom 3 (`ds.pixel_array`, which masks unused bits and sign-extends);
 everything after that is plain numpy in int64/float64. pydicom's apply_modality_lut / apply_voi_lut /
-apply_windowing are deliberately not used (windowing.md §2, §4 list the 3.0.2 bugs: 8-bit VOI LUTs
+apply_windowing are deliberately not used (docs/windowing.md §2, §4 list the 3.0.2 bugs: 8-bit VOI LUTs
 with more than 256 entries wrap, LUT bits other than 8/16 raise, `arr - first` overflows in int16,
 8-bit entries packed in OW are unpacked as 16-bit). pydicom does not hoist functional groups either
-(§8), so the per-frame > shared > top-level resolution is done here.
+(docs/windowing.md §8), so the per-frame > shared > top-level resolution is done here.
 
 Entry points:
     Options(...)                          the `convert` windowing options
@@ -190,7 +190,7 @@ class Lut:
 
     def lookup(self, x: np.ndarray) -> np.ndarray:
         """Entry for each input: x < first -> entry 0, x >= first + n - 1 -> last entry; non-integer
-        inputs truncated toward zero (windowing.md §4)."""
+        inputs truncated toward zero (docs/windowing.md §4)."""
         xi = np.trunc(np.asarray(x, dtype=np.float64)).astype(np.int64)
         index = np.clip(xi - self.first, 0, self.n - 1)
         return self.entries[index]
@@ -199,7 +199,7 @@ class Lut:
 def parse_lut(item, first_signed: bool, little_endian: bool) -> Optional[Lut]:
     """A usable LUT item (modality or VOI) or None: three descriptor values, bits 1..16, enough data,
     every entry <= 2^bits - 1. 8-bit entries packed two per word ((n+1)/2 words) are unpacked low
-    byte first (windowing.md §4, pipeline.md §2)."""
+    byte first (docs/windowing.md §4, pipeline.md §2)."""
     if item is None:
         return None
     desc = _raw_descriptor(item)
@@ -230,7 +230,7 @@ def parse_lut(item, first_signed: bool, little_endian: bool) -> Optional[Lut]:
 # ---------------------------------------------------------------------- functional-group hoisting
 def macro_source(ds, frame: int, macro_tag):
     """Where frame `frame` takes a functional-group macro from: the per-frame (5200,9230) item's
-    macro, else the shared (5200,9229) one, else the top-level data set (windowing.md §8)."""
+    macro, else the shared (5200,9229) one, else the top-level data set (docs/windowing.md §8)."""
     per_frame = _seq_item(ds, PER_FRAME_FG, frame)
     item = _seq_item(per_frame, macro_tag)
     if item is not None:
@@ -290,7 +290,7 @@ def width_valid(function: str, width: float) -> bool:
 
 
 def apply_window(x: np.ndarray, center: float, width: float, function: str) -> np.ndarray:
-    """The 0..1 form of C.11.2.1.2.1 / C.11.2.1.3.2 / C.11.2.1.3.1 (windowing.md §3), float64."""
+    """The 0..1 form of C.11.2.1.2.1 / C.11.2.1.3.2 / C.11.2.1.3.1 (docs/windowing.md §3), float64."""
     x = np.asarray(x, dtype=np.float64)
     c, w = float(center), float(width)
     if function == "LINEAR":

@@ -25,7 +25,7 @@ public struct LookupTable: Sendable, Equatable {
             entries = Array(item.data.prefix(count))
         } else if bits <= 8 && item.data.count == (count + 1) / 2 {
             // 8-bit entries packed two per 16-bit OW word, entry 2k in the low byte (DCMTK
-            // diluptab.cc does the same; pydicom 3.0.2 does not, windowing.md §4).
+            // diluptab.cc does the same; pydicom 3.0.2 does not, docs/windowing.md §4).
             entries = (0..<count).map { i in i % 2 == 0 ? item.data[i / 2] & 0xFF : item.data[i / 2] >> 8 }
             unpacked = true
         } else {
@@ -53,7 +53,7 @@ public struct LookupTable: Sendable, Equatable {
     }
 
     /// Warning text when a LUT declared with `bits` never uses its top bit (e.g. 12-bit data in a
-    /// 16-bit LUT): the image will look dark under the descriptor rule (windowing.md §4).
+    /// 16-bit LUT): the image will look dark under the descriptor rule (docs/windowing.md §4).
     public var underuseWarning: String? {
         guard bits > 1, let maximum = entries.max(), Int(maximum) < 1 << (bits - 1) else { return nil }
         return "LUT entries reach \(maximum), below half of the declared \(bits)-bit range"

@@ -1,5 +1,6 @@
-/// (0028,1056) VOI LUT Function: how a window maps modality output to 0…1 (PS3.3 C.11.2.1.2,
-/// C.11.2.1.3). Formulas are in windowing.md §3; every one is computed in Double.
+/// The VOI function step: (0028,1056) VOI LUT Function, how a window maps modality output to 0…1
+/// (PS3.3 C.11.2.1.2, C.11.2.1.3). Formulas are in docs/windowing.md §3; every one is computed in
+/// Double.
 public enum VOIFunction: String, Sendable, CaseIterable, Codable {
     case linear = "LINEAR"
     case linearExact = "LINEAR_EXACT"
@@ -12,6 +13,19 @@ public enum VOIFunction: String, Sendable, CaseIterable, Codable {
         self.init(rawValue: value)
     }
 
+    /// The function in force for a frame (docs/windowing.md §3): the `override` option, else the
+    /// file's (0028,1056), else LINEAR (C.11.2.1.2, the default when absent). An unknown file
+    /// value gives LINEAR and a warning, also when the override makes it moot.
+    static func resolve(override: VOIFunction?, attribute: String?) -> (function: VOIFunction, warning: String?) {
+        var warning: String?
+        let file = attribute.flatMap { raw in
+            let parsed = VOIFunction(attribute: raw)
+            if parsed == nil { warning = "(0028,1056) VOI LUT Function '\(raw)' unknown: LINEAR used" }
+            return parsed
+        }
+        return (override ?? file ?? .linear, warning)
+    }
+
     /// The smallest valid width: LINEAR needs w ≥ 1 (C.11.2.1.2.1), the others w > 0
     /// (C.11.2.1.3.1, C.11.2.1.3.2).
     public func accepts(width: Double) -> Bool {
@@ -20,7 +34,7 @@ public enum VOIFunction: String, Sendable, CaseIterable, Codable {
     }
 
     /// v ∈ [0, 1] for modality output `x`, window centre `c` and width `w` (the standard's
-    /// y = v·(ymax − ymin) + ymin with the output range factored out, windowing.md §3):
+    /// y = v·(ymax − ymin) + ymin with the output range factored out, docs/windowing.md §3):
     ///
     /// - LINEAR (C.11.2.1.2.1): `x ≤ c − 0.5 − (w−1)/2 → 0`; `x > c − 0.5 + (w−1)/2 → 1`;
     ///   else `(x − (c − 0.5))/(w − 1) + 0.5`. With w = 1 this is a threshold at c (x < c → 0).

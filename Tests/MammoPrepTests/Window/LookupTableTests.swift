@@ -40,7 +40,7 @@ import Testing
     }
 
     /// pydicom 3.0.2 indexes an 8-bit LUT through a uint8 array, so input 300 reads entry 44
-    /// (windowing.md §4). The correct answer is entry 300.
+    /// (docs/windowing.md §4). The correct answer is entry 300.
     @Test func eightBitLUTLongerThan256Entries() throws {
         let data = (0..<4096).map { UInt16(($0 * 255) / 4095) }
         let t = try Self.lut([4096, 0, 8], data)

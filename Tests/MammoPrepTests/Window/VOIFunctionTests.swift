@@ -117,4 +117,22 @@ import Testing
         #expect(VOIFunction(attribute: "Linear_Exact\0") == .linearExact)
         #expect(VOIFunction(attribute: "GAMMA") == nil)
     }
+
+    /// The function in force: the override, else the file's (0028,1056), else LINEAR; an
+    /// unknown file value is LINEAR with a warning, also under an override.
+    @Test func resolveOverrideFileDefault() throws {
+        let cases: [(VOIFunction?, String?, VOIFunction, Bool)] = [
+            (nil, nil, .linear, false), (nil, "SIGMOID", .sigmoid, false), (nil, " linear_exact", .linearExact, false),
+            (.sigmoid, nil, .sigmoid, false), (.linearExact, "SIGMOID", .linearExact, false),
+            (nil, "GAMMA", .linear, true), (.sigmoid, "GAMMA", .sigmoid, true),
+        ]
+        try #require(!cases.isEmpty)
+        for (override, attribute, want, warns) in cases {
+            let (function, warning) = VOIFunction.resolve(override: override, attribute: attribute)
+            #expect(function == want, "\(String(describing: override)) \(attribute ?? "-")")
+            #expect((warning != nil) == warns)
+        }
+        #expect(VOIFunction.resolve(override: nil, attribute: "GAMMA").warning
+                == "(0028,1056) VOI LUT Function 'GAMMA' unknown: LINEAR used")
+    }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import MammoPrep
 
-/// The windowing stage's decisions (windowing.md §2–§8), on small synthetic frames.
+/// The windowing stage's decisions (docs/windowing.md §2–§8), on small synthetic frames.
 @Suite struct WindowingTests {
     static func attributes(bits: Int = 12, signed: Bool = false, photometric: String = "MONOCHROME2") -> DICOMAttributes {
         var a = DICOMAttributes(transferSyntaxUID: "1.2.840.10008.1.2.1", rows: 1, columns: 4, frames: 1,
@@ -19,7 +19,7 @@ import Testing
     @Test func noVOIRangeIsFullStoredRange() throws {
         let out = try Windowing.apply(Self.frame([0, 1, 2048, 4095]), attributes: Self.attributes())
         #expect(out.pixels == [0, Float(1.0 / 4095), Float(2048.0 / 4095), 1])
-        #expect(out.decision.voiSource == "none" && out.decision.noVOIRule == .range)
+        #expect(out.decision.voiSource == .none && out.decision.noVOIRule == .range)
         #expect(out.decision.range == [0, 4095])
     }
 
@@ -45,17 +45,17 @@ import Testing
         a.topLevel.voiLUTs = [LookupTableItem(descriptor: [4096, 0, 16], data: (0..<4096).map { UInt16(4095 - $0) * 16 })]
         let f = Self.frame([0, 999, 1000, 4095])
         let lut = try Windowing.apply(f, attributes: a)
-        #expect(lut.decision.voiSource == "lut" && lut.decision.index == 0)
+        #expect(lut.decision.voiSource == .lut && lut.decision.index == 0)
         #expect(lut.pixels[0] == Float(Double(4095 * 16) / 65535))
         let second = try Windowing.apply(f, attributes: a, options: WindowingOptions(windowIndex: 1))
         // No LUT item 1 → window pair 1 (threshold at 1000), with the reason recorded.
-        #expect(second.decision.voiSource == "window" && second.decision.index == 1)
+        #expect(second.decision.voiSource == .window && second.decision.index == 1)
         #expect(second.pixels == [0, 0, 1, 1])
         #expect(second.decision.warnings.contains { $0.contains("no VOI LUT item 1") })
         let third = try Windowing.apply(f, attributes: a, options: WindowingOptions(windowIndex: 2))
-        #expect(third.decision.voiSource == "none")
+        #expect(third.decision.voiSource == .none)
         let forced = try Windowing.apply(f, attributes: a, options: WindowingOptions(voiSource: .window))
-        #expect(forced.decision.voiSource == "window" && forced.decision.explanation == "NORMAL")
+        #expect(forced.decision.voiSource == .window && forced.decision.explanation == "NORMAL")
     }
 
     @Test func forcedSourcesThatAreMissingAreErrors() {
@@ -72,12 +72,12 @@ import Testing
         var a = Self.attributes()
         a.topLevel.windows = [WindowSetting(center: 100, width: 0.5)]
         let out = try Windowing.apply(Self.frame([0, 4095]), attributes: a)
-        #expect(out.decision.voiSource == "none")
+        #expect(out.decision.voiSource == .none)
         #expect(out.decision.warnings.contains { $0.contains("invalid for LINEAR") })
         // The same width is valid for SIGMOID (w > 0).
         a.topLevel.voiLUTFunction = "sigmoid"
         let sigmoid = try Windowing.apply(Self.frame([0, 4095]), attributes: a)
-        #expect(sigmoid.decision.voiSource == "window" && sigmoid.decision.function == .sigmoid)
+        #expect(sigmoid.decision.voiSource == .window && sigmoid.decision.function == .sigmoid)
     }
 
     @Test func overridesAndUnknownFunction() throws {
@@ -92,7 +92,7 @@ import Testing
         #expect(exact.decision.function == .linearExact)
         #expect(exact.pixels[1] == 0.5)
         let explicit = try Windowing.apply(f, attributes: a, options: WindowingOptions(explicitWindow: WindowSetting(center: 100, width: 1)))
-        #expect(explicit.decision.voiSource == "explicit")
+        #expect(explicit.decision.voiSource == .explicit)
         #expect(explicit.pixels == [0, 1, 1, 1])
     }
 
@@ -102,7 +102,7 @@ import Testing
         a.topLevel.rescaleIntercept = -10
         a.topLevel.modalityLUT = LookupTableItem(descriptor: [4096, 0, 16], data: (0..<4096).map { UInt16($0 * 16) })
         let out = try Windowing.apply(Self.frame([0, 4095]), attributes: a)
-        #expect(out.decision.modality == "lut")
+        #expect(out.decision.modality == .lut)
         #expect(out.decision.range == [0, 65535])
         #expect(out.pixels[1] == Float(4095.0 * 16 / 65535))
         #expect(out.decision.warnings.contains { $0.contains("LUT is used") })
@@ -113,28 +113,47 @@ import Testing
         a.topLevel.rescaleSlope = -1
         a.topLevel.rescaleIntercept = 4095
         let out = try Windowing.apply(Self.frame([0, 4095]), attributes: a)
-        // ymin = 4095, ymax = 0: (x − ymin)/(ymax − ymin) keeps stored order (windowing.md §3).
+        // ymin = 4095, ymax = 0: (x − ymin)/(ymax − ymin) keeps stored order (docs/windowing.md §3).
         #expect(out.decision.range == [4095, 0])
         #expect(out.pixels == [0, 1])
         a.topLevel.rescaleSlope = 0
         let zero = try Windowing.apply(Self.frame([0, 4095]), attributes: a)
-        #expect(zero.decision.modality == "identity")
+        #expect(zero.decision.modality == .identity)
         #expect(zero.decision.warnings.contains { $0.contains("Rescale Slope") })
     }
 
-    @Test func polarityRules() {
-        typealias P = WindowingOptions.Inversion
-        let cases: [(String, String?, P, Bool)] = [
-            ("MONOCHROME1", nil, .auto, true), ("MONOCHROME1", "INVERSE", .auto, true),
-            ("MONOCHROME1", "IDENTITY", .auto, true), ("MONOCHROME2", "INVERSE", .auto, true),
-            ("MONOCHROME2", "IDENTITY", .auto, false), ("MONOCHROME2", nil, .auto, false),
-            ("MONOCHROME1", nil, .never, false), ("MONOCHROME1", "IDENTITY", .dcmtk, false),
-            ("MONOCHROME1", nil, .dcmtk, true), ("MONOCHROME2", "INVERSE", .dcmtk, true),
-        ]
-        for (photometric, shape, rule, want) in cases {
-            #expect(Windowing.polarity(photometric: photometric, shape: shape, rule: rule).0 == want,
-                    "\(photometric) \(shape ?? "-") \(rule)")
-        }
+    /// The plan is the steps composed in the standard's order (polarity ∘ VOI ∘ modality), value
+    /// for value over every 12-bit stored value, and its record is theirs.
+    @Test(arguments: WindowingOptions.VOISource.allCases)
+    func planComposesTheSteps(source: WindowingOptions.VOISource) throws {
+        var a = Self.attributes(photometric: "MONOCHROME1")
+        a.topLevel.rescaleSlope = 0.5
+        a.topLevel.rescaleIntercept = -100
+        a.topLevel.windows = [WindowSetting(center: 700, width: 1500)]
+        a.topLevel.voiLUTs = [LookupTableItem(descriptor: [2048, 0, 12], data: (0..<2048).map { UInt16($0 * 2) })]
+        a.topLevel.voiLUTFunction = "SIGMOID"
+        let stored = StoredValueLayout.range(bitsStored: 12, isSigned: false)
+        let options = WindowingOptions(voiSource: source)
+        let plan = try Windowing.plan(range: stored, present: { Windowing.Presence(canonical: [0, 4095]) },
+                                      attributes: a, frameIndex: 0, options: options, path: "")
+        let modality = ModalityTransform.resolve(a.topLevel, stored: stored, signedStored: false)
+        var warnings: [String] = []
+        let selection = try VOISelection.choose(options: options, transforms: a.topLevel, function: .sigmoid,
+                                                signedLUTFirst: modality.canBeNegative, warnings: &warnings)
+        let noVOI = NoVOIScaling.resolve(.range, modality: modality, stored: stored, present: { fatalError() })
+        let polarity = Polarity.resolve(photometric: "MONOCHROME1", shape: nil, rule: .auto)
+        #expect(stored.allSatisfy { v in
+            let x = modality(v)
+            return plan.value(v) == polarity(selection.map { $0(x) } ?? noVOI(x))
+        })
+        var d = WindowingDecision()
+        modality.record(into: &d)
+        if let selection { selection.record(into: &d) } else { noVOI.record(into: &d) }
+        polarity.record(into: &d)
+        d.warnings = warnings
+        #expect(plan.decision == d)
+        let table = plan.table(range: stored)
+        #expect(stored.allSatisfy { table[Int($0)] == Float(plan.value($0)) })
     }
 
     @Test func monochrome1InvertsAfterVOIOnce() throws {
