@@ -210,11 +210,10 @@ public final class Converter: @unchecked Sendable {
         let start = DispatchTime.now()
         lock.withLock { summary.total = inputs.count }
         let workers = min(options.jobs, max(inputs.count, 1))
-        // Cores not used by parallel images go to OpenJPEG inside one image (a lone J2K volume).
-        DICOMFile.setJPEG2000Threads(max(1, ProcessInfo.processInfo.activeProcessorCount / workers))
         lock.withLock { cursor = 0 }
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let reader = FrameReader(windowing: options.windowing)
+            // Cores not used by parallel images go to OpenJPEG inside one image (a lone J2K volume).
+            let reader = FrameReader(windowing: options.windowing, decoding: DecodeOptions(jpeg2000Threads: max(1, ProcessInfo.processInfo.activeProcessorCount / workers)))
             while true {
                 let index: Int? = lock.withLock {
                     guard cursor < inputs.count else { return nil }

@@ -3,18 +3,20 @@
 /// worker. `convert` and `stats` share it, so both see exactly the same pixels.
 public final class FrameReader {
     public let windowing: WindowingOptions
+    public let decoding: DecodeOptions
     private var words: [UInt16] = []
     private var pixels: [Float] = []
 
-    public init(windowing: WindowingOptions) {
+    public init(windowing: WindowingOptions, decoding: DecodeOptions = .standard) {
         self.windowing = windowing
+        self.decoding = decoding
     }
 
     /// The windowed frame `frame` of `image`. Pass it back with `recycle(_:)` when done with it.
     public func window(_ image: InputImage, frame: Int, path: String) throws -> WindowedFrame {
         switch image {
         case .dicom(let file):
-            let raw = try file.readRawFrame(frame, reusing: &words)
+            let raw = try file.readRawFrame(frame, options: decoding, reusing: &words)
             defer { words = raw.words }
             return try Windowing.apply(raw: raw, attributes: file.attributes, frameIndex: frame, options: windowing,
                                        path: path, reusing: &pixels)

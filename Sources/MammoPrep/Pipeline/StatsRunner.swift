@@ -103,9 +103,8 @@ public final class StatsRunner: @unchecked Sendable {
             report.sources = inputs.map { StatsReport.sourceKey($0.path) }.sorted()
         }
         let workers = min(options.jobs, max(inputs.count, 1))
-        DICOMFile.setJPEG2000Threads(max(1, ProcessInfo.processInfo.activeProcessorCount / workers))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let reader = FrameReader(windowing: options.windowing)
+            let reader = FrameReader(windowing: options.windowing, decoding: DecodeOptions(jpeg2000Threads: max(1, ProcessInfo.processInfo.activeProcessorCount / workers)))
             var histogram = PixelStatistics()
             while true {
                 let index: Int? = lock.withLock {
