@@ -7,17 +7,32 @@
 
 using namespace cdcmtkshim;
 
+namespace {
+
+/// What both entry points do first: argument checks, `*info` for `codec`, exception guard, and
+/// the frame's layout (frameLayout); then `read(layout)`.
+template <class Read>
+CDCMTKShim_Status readFrame(CDCMTKShim_File *file, uint32_t frameIndex, uint16_t *words, size_t wordCapacity,
+                            CDCMTKShim_FrameInfo *info, CDCMTKShim_Codec codec, char *message,
+                            size_t messageCapacity, Read read) {
+    if (file == nullptr || words == nullptr || info == nullptr) return CDCMTKShim_ErrInternal;
+    *info = CDCMTKShim_FrameInfo{codec, 0, 0, 1};
+    return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
+        FrameLayout layout;
+        CDCMTKShim_Status status = frameLayout(file, frameIndex, wordCapacity, layout, message, messageCapacity);
+        return status != CDCMTKShim_OK ? status : read(layout);
+    });
+}
+
+} // namespace
+
 extern "C" {
 
 CDCMTKShim_Status CDCMTKShim_readNativeFrame(CDCMTKShim_File *file, uint32_t frameIndex, uint16_t *words,
                                              size_t wordCapacity, CDCMTKShim_FrameInfo *info, char *message,
                                              size_t messageCapacity) {
-    if (file == nullptr || words == nullptr || info == nullptr) return CDCMTKShim_ErrInternal;
-    *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecNative, 0, 0, 1};
-    return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
-        FrameLayout layout;
-        CDCMTKShim_Status status = frameLayout(file, frameIndex, wordCapacity, layout, message, messageCapacity);
-        if (status != CDCMTKShim_OK) return status;
+    return readFrame(file, frameIndex, words, wordCapacity, info, CDCMTKShim_CodecNative, message, messageCapacity,
+                     [&](const FrameLayout &layout) -> CDCMTKShim_Status {
         if (isEncapsulatedSyntax(file->xfer, metaTransferSyntax(file))) {
             setMessage(message, messageCapacity, "pixel data is encapsulated, not native");
             return CDCMTKShim_ErrUnsupportedSyntax;
@@ -50,12 +65,8 @@ CDCMTKShim_Status CDCMTKShim_readNativeFrame(CDCMTKShim_File *file, uint32_t fra
 CDCMTKShim_Status CDCMTKShim_decodeDCMTKFrame(CDCMTKShim_File *file, uint32_t frameIndex, uint16_t *words,
                                               size_t wordCapacity, CDCMTKShim_FrameInfo *info, char *message,
                                               size_t messageCapacity) {
-    if (file == nullptr || words == nullptr || info == nullptr) return CDCMTKShim_ErrInternal;
-    *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecDCMTK, 0, 0, 1};
-    return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
-        FrameLayout layout;
-        CDCMTKShim_Status status = frameLayout(file, frameIndex, wordCapacity, layout, message, messageCapacity);
-        if (status != CDCMTKShim_OK) return status;
+    return readFrame(file, frameIndex, words, wordCapacity, info, CDCMTKShim_CodecDCMTK, message, messageCapacity,
+                     [&](const FrameLayout &layout) -> CDCMTKShim_Status {
         DcmXfer xfer(file->xfer);
         if (!xfer.isEncapsulated()) {
             setMessage(message, messageCapacity, "no DCMTK decoder for transfer syntax " + metaTransferSyntax(file) +

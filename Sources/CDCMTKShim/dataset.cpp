@@ -61,13 +61,16 @@ DcmItem *walk(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path, size_t pat
     return current;
 }
 
-/// The one attribute accessor: finds `tag` in the item at `path` (ErrNotFound when either is
-/// absent) and hands the element to `read`, which returns a status and, for ErrBadValue, sets
-/// `why`; exceptions become ErrInternal. `why` lands in the caller's reason buffer.
-template <class Read>
-CDCMTKShim_Status withElement(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path, size_t pathLength,
-                              uint32_t tag, char *reason, size_t reasonCapacity, Read read) {
-    if (file == nullptr) return CDCMTKShim_ErrInternal;
+/// The one attribute accessor behind getString / getNumbers / getWords. Finds `tag` in the item at
+/// `path` (ErrNotFound when either is absent); `measure(element, n, why)` gives the number of
+/// values; `*count` receives it; when `n + reserve` exceeds `capacity` the answer is
+/// ErrBufferTooSmall, else `fill(element, why)` copies the values out. ErrBadValue from either
+/// puts `why` in the caller's reason buffer; exceptions become ErrInternal.
+template <class Measure, class Fill>
+CDCMTKShim_Status readElement(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path, size_t pathLength,
+                              uint32_t tag, size_t *count, size_t capacity, size_t reserve,
+                              char *reason, size_t reasonCapacity, Measure measure, Fill fill) {
+    if (file == nullptr || count == nullptr) return CDCMTKShim_ErrInternal;
     return guarded(reason, reasonCapacity, [&]() -> CDCMTKShim_Status {
         DcmItem *item = walk(file, path, pathLength);
         DcmElement *element = nullptr;
@@ -75,7 +78,12 @@ CDCMTKShim_Status withElement(CDCMTKShim_File *file, const CDCMTKShim_PathStep *
             return CDCMTKShim_ErrNotFound;
         }
         std::string why;
-        CDCMTKShim_Status status = read(element, why);
+        size_t n = 0;
+        CDCMTKShim_Status status = measure(element, n, why);
+        if (status == CDCMTKShim_OK) {
+            *count = n;
+            status = n + reserve > capacity ? CDCMTKShim_ErrBufferTooSmall : fill(element, why);
+        }
         if (status == CDCMTKShim_ErrBadValue) setMessage(reason, reasonCapacity, why);
         return status;
     });
@@ -179,28 +187,32 @@ int64_t CDCMTKShim_itemCount(CDCMTKShim_File *file, const CDCMTKShim_PathStep *p
 CDCMTKShim_Status CDCMTKShim_getString(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
                                        size_t pathLength, uint32_t tag, char *buffer, size_t capacity,
                                        size_t *needed, char *reason, size_t reasonCapacity) {
-    return withElement(file, path, pathLength, tag, reason, reasonCapacity, [&](DcmElement *element, std::string &why) {
-        OFString value;
+    OFString value;
+    auto measure = [&](DcmElement *element, size_t &n, std::string &why) {
         if (element->getOFStringArray(value, OFTrue).bad()) {
             why = "VR " + vrName(element) + " has no string form";
             return CDCMTKShim_ErrBadValue;
         }
-        if (needed != nullptr) *needed = value.size();
-        if (buffer == nullptr || value.size() + 1 > capacity) return CDCMTKShim_ErrBufferTooSmall;
+        n = value.size();
+        return CDCMTKShim_OK;
+    };
+    auto fill = [&](DcmElement *, std::string &) {
         std::memcpy(buffer, value.c_str(), value.size() + 1);
         return CDCMTKShim_OK;
-    });
+    };
+    return readElement(file, path, pathLength, tag, needed, buffer == nullptr ? 0 : capacity, 1, reason,
+                       reasonCapacity, measure, fill);
 }
 
 CDCMTKShim_Status CDCMTKShim_getNumbers(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
                                         size_t pathLength, uint32_t tag, double *values, size_t capacity,
                                         size_t *count, char *reason, size_t reasonCapacity) {
-    if (count == nullptr) return CDCMTKShim_ErrInternal;
-    return withElement(file, path, pathLength, tag, reason, reasonCapacity, [&](DcmElement *element, std::string &why) {
-        unsigned long vm = element->getVM();
-        if (element->getLength() == 0) vm = 0;
-        *count = vm;
-        if (vm > capacity) return CDCMTKShim_ErrBufferTooSmall;
+    auto measure = [](DcmElement *element, size_t &n, std::string &) {
+        n = element->getLength() == 0 ? 0 : element->getVM();
+        return CDCMTKShim_OK;
+    };
+    auto fill = [&](DcmElement *element, std::string &why) {
+        unsigned long vm = *count;
         for (unsigned long i = 0; i < vm; ++i) {
             OFCondition cond = EC_IllegalCall;
             switch (element->ident()) {
@@ -223,17 +235,19 @@ CDCMTKShim_Status CDCMTKShim_getNumbers(CDCMTKShim_File *file, const CDCMTKShim_
             }
         }
         return CDCMTKShim_OK;
-    });
+    };
+    return readElement(file, path, pathLength, tag, count, capacity, 0, reason, reasonCapacity, measure, fill);
 }
 
 CDCMTKShim_Status CDCMTKShim_getWords(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
                                       size_t pathLength, uint32_t tag, uint16_t *words, size_t capacity,
                                       size_t *count, char *reason, size_t reasonCapacity) {
-    if (count == nullptr) return CDCMTKShim_ErrInternal;
-    return withElement(file, path, pathLength, tag, reason, reasonCapacity, [&](DcmElement *element, std::string &why) {
-        size_t n = element->getLength() / 2;
-        *count = n;
-        if (n > capacity) return CDCMTKShim_ErrBufferTooSmall;
+    auto measure = [](DcmElement *element, size_t &n, std::string &) {
+        n = element->getLength() / 2;
+        return CDCMTKShim_OK;
+    };
+    auto fill = [&](DcmElement *element, std::string &why) {
+        size_t n = *count;
         if (n == 0) return CDCMTKShim_OK;
         why = "value unreadable";
         switch (element->ident()) {
@@ -265,7 +279,8 @@ CDCMTKShim_Status CDCMTKShim_getWords(CDCMTKShim_File *file, const CDCMTKShim_Pa
             why = "VR " + vrName(element) + " does not hold 16-bit words";
             return CDCMTKShim_ErrBadValue;
         }
-    });
+    };
+    return readElement(file, path, pathLength, tag, count, capacity, 0, reason, reasonCapacity, measure, fill);
 }
 
 const char *CDCMTKShim_dcmtkVersion(void) { return OFFIS_DCMTK_VERSION_STRING; }

@@ -5,10 +5,6 @@ internal import CDCMTKShim
 struct DCMTKCodecDecoder: FrameDecoder {
     func decode(_ request: FrameRequest, into words: UnsafeMutableBufferPointer<UInt16>,
                 options: DecodeOptions) -> Result<DecodedFrameInfo, ShimFailure> {
-        var info = CDCMTKShim_FrameInfo()
-        let failure = callShim {
-            CDCMTKShim_decodeDCMTKFrame(request.handle, UInt32(request.index), words.baseAddress, words.count, &info, $0, $1)
-        }
-        return failure.map { .failure($0) } ?? .success(DecodedFrameInfo(info))
+        request.decode(with: CDCMTKShim_decodeDCMTKFrame, into: words)
     }
 }

@@ -55,6 +55,21 @@ struct FrameRequest {
     let samplesPerPixel: Int
 }
 
+extension FrameRequest {
+    /// A shim entry point that decodes a frame held in the file (native, DCMTK codecs).
+    typealias FileFrameEntry = (OpaquePointer?, UInt32, UnsafeMutablePointer<UInt16>?, Int,
+                                UnsafeMutablePointer<CDCMTKShim_FrameInfo>?, UnsafeMutablePointer<CChar>?, Int)
+        -> CDCMTKShim_Status
+
+    /// Runs `entry` for this frame into `words`.
+    func decode(with entry: FileFrameEntry, into words: UnsafeMutableBufferPointer<UInt16>)
+        -> Result<DecodedFrameInfo, ShimFailure> {
+        var info = CDCMTKShim_FrameInfo()
+        let failure = callShim { entry(handle, UInt32(index), words.baseAddress, words.count, &info, $0, $1) }
+        return failure.map { .failure($0) } ?? .success(DecodedFrameInfo(info))
+    }
+}
+
 /// One decoding backend. Implementations fill `words` (rows × columns × samples 16-bit words,
 /// host order, as the codec or file holds them: the caller masks and sign-extends).
 protocol FrameDecoder: Sendable {
