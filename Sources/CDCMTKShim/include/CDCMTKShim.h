@@ -5,6 +5,11 @@
 // status plus, where useful, a message written into a caller-supplied buffer. DCMTK's own logging
 // (oflog) is switched off when the first file is opened.
 //
+// Concerns, one source file each: dataset access (dataset.cpp), fragment → frame mapping
+// (fragments.cpp), native and DCMTK-codec frames (codec_dcmtk.cpp), OpenJPEG (codec_openjpeg.cpp).
+// Which decoder a frame goes to is the caller's choice (MammoPrep's FrameDecoder, from the transfer
+// syntax and the decode options): the shim holds no process-wide settings.
+//
 // Ownership: a file handle comes from CDCMTKShim_open and must be released with CDCMTKShim_close.
 // A handle may be used by one thread at a time; distinct handles may be used concurrently.
 #ifndef CDCMTKSHIM_H
@@ -52,18 +57,9 @@ typedef struct {
     uint32_t fragments;       ///< number of fragments after the offset table (encapsulated)
 } CDCMTKShim_PixelInfo;
 
-/// How a frame was decoded. Samples are always delivered as 16-bit words in host byte order,
-/// exactly as the codec or the file holds them: *not* masked to Bits Stored, *not* sign-extended
-/// (that is the caller's job, done in one tested place).
-typedef struct {
-    int32_t codec;            ///< 0 native, 1 DCMTK codec (JPEG, JPEG-LS, RLE), 2 OpenJPEG
-    int32_t precision;        ///< OpenJPEG: component precision in bits; otherwise 0
-    int32_t isSigned;         ///< OpenJPEG: 1 when the codestream declares signed samples
-    int32_t threads;          ///< OpenJPEG: decoder threads used
-} CDCMTKShim_FrameInfo;
-
 /// Opens a DICOM file (Part 10, or a bare dataset DCMTK can parse). Large values, including
-/// pixel data, stay on disk until asked for, so opening a multi-frame volume is cheap.
+/// pixel data, stay on disk until asked for, so opening a multi-frame volume is cheap. Recognising
+/// the content as DICOM is the caller's job (MammoPrep's ImageFormat.detect), done before this.
 CDCMTKShim_Status CDCMTKShim_open(const char *path, CDCMTKShim_File **outFile,
                                   char *message, size_t messageCapacity);
 
@@ -81,33 +77,99 @@ CDCMTKShim_Status CDCMTKShim_pixelInfo(CDCMTKShim_File *file, CDCMTKShim_PixelIn
 int64_t CDCMTKShim_itemCount(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path, size_t pathLength,
                              uint32_t seqTag);
 
+// Attribute accessors. ErrNotFound: the attribute (or a sequence item on `path`) is absent.
+// ErrBadValue: present but unusable; `reason` (may be NULL) then says why, naming neither the tag
+// (the caller knows it) nor the value (no patient data), e.g. "value not a decimal string".
+
 /// Whole string value of `tag` (multiple values joined by backslashes). `*needed` receives the
 /// length without the terminating NUL; ErrBufferTooSmall asks the caller to retry bigger.
 CDCMTKShim_Status CDCMTKShim_getString(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
                                        size_t pathLength, uint32_t tag,
-                                       char *buffer, size_t capacity, size_t *needed);
+                                       char *buffer, size_t capacity, size_t *needed,
+                                       char *reason, size_t reasonCapacity);
 
 /// All values of a numeric attribute (US, SS, UL, SL, FL, FD, DS, IS) as doubles.
 /// `*count` receives the value multiplicity.
 CDCMTKShim_Status CDCMTKShim_getNumbers(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
                                         size_t pathLength, uint32_t tag,
-                                        double *values, size_t capacity, size_t *count);
+                                        double *values, size_t capacity, size_t *count,
+                                        char *reason, size_t reasonCapacity);
 
 /// The raw 16-bit words of a US, SS, OW or xs attribute (LUT Descriptor, LUT Data, Pixel Padding
 /// Value), in host byte order, with no interpretation of sign. `*count` receives the word count.
 CDCMTKShim_Status CDCMTKShim_getWords(CDCMTKShim_File *file, const CDCMTKShim_PathStep *path,
                                       size_t pathLength, uint32_t tag,
-                                      uint16_t *words, size_t capacity, size_t *count);
+                                      uint16_t *words, size_t capacity, size_t *count,
+                                      char *reason, size_t reasonCapacity);
 
-/// Decodes frame `frameIndex` (0-based) into `words` (rows × columns × samples 16-bit words).
-/// Only this frame's bytes (or fragments) are read. 8-bit samples are widened to 16-bit words.
-CDCMTKShim_Status CDCMTKShim_decodeFrame(CDCMTKShim_File *file, uint32_t frameIndex,
-                                         uint16_t *words, size_t wordCapacity,
-                                         CDCMTKShim_FrameInfo *info,
-                                         char *message, size_t messageCapacity);
+/// Which decoder produced a frame.
+typedef enum {
+    CDCMTKShim_CodecNative = 0,    ///< native (uncompressed) pixel data, read as stored
+    CDCMTKShim_CodecDCMTK = 1,     ///< a DCMTK codec: JPEG, JPEG-LS, RLE
+    CDCMTKShim_CodecOpenJPEG = 2   ///< OpenJPEG: JPEG 2000, HTJ2K
+} CDCMTKShim_Codec;
 
-/// Threads OpenJPEG may use for one frame (default 1; 0 = all cores). Process-wide.
-void CDCMTKShim_setJ2KThreads(int32_t threads);
+/// How a frame was decoded. Samples are always delivered as 16-bit words in host byte order,
+/// exactly as the codec or the file holds them: *not* masked to Bits Stored, *not* sign-extended
+/// (that is the caller's job, done in one tested place).
+typedef struct {
+    CDCMTKShim_Codec codec;
+    int32_t precision;        ///< OpenJPEG: component precision in bits; otherwise 0
+    int32_t isSigned;         ///< OpenJPEG: 1 when the codestream declares signed samples
+    int32_t threads;          ///< decoder threads used (1 except for OpenJPEG)
+} CDCMTKShim_FrameInfo;
+
+// ---- Frames held in the file (native, DCMTK codecs) ------------------------------------------
+// Both check Bits Allocated (8 or 16), the frame index against Number of Frames and `wordCapacity`
+// against Rows × Columns × Samples per Pixel, and read only this frame's bytes (or fragments).
+// 8-bit samples are widened to 16-bit words.
+
+/// Native pixel data: frame `frameIndex` (0-based) into `words`, swapped to host order.
+CDCMTKShim_Status CDCMTKShim_readNativeFrame(CDCMTKShim_File *file, uint32_t frameIndex,
+                                             uint16_t *words, size_t wordCapacity,
+                                             CDCMTKShim_FrameInfo *info,
+                                             char *message, size_t messageCapacity);
+
+/// Encapsulated pixel data DCMTK has a codec for (JPEG processes 1, 2/4, 14, SV1; JPEG-LS; RLE).
+/// Sequential reads of the frames of one handle reuse DCMTK's start-fragment hint.
+CDCMTKShim_Status CDCMTKShim_decodeDCMTKFrame(CDCMTKShim_File *file, uint32_t frameIndex,
+                                              uint16_t *words, size_t wordCapacity,
+                                              CDCMTKShim_FrameInfo *info,
+                                              char *message, size_t messageCapacity);
+
+// ---- Encapsulated frame bytes, for decoders outside DCMTK -----------------------------------
+
+/// One frame's compressed bytes. `data` stays valid until CDCMTKShim_releaseFrameBytes or
+/// CDCMTKShim_close, whichever comes first; `owner` is the shim's (NULL when `data` points into
+/// the dataset's own fragment, non-NULL when several fragments were joined into a copy).
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    void *owner;
+} CDCMTKShim_FrameBytes;
+
+/// The bytes of frame `frameIndex` of encapsulated pixel data: the frame's fragments, joined when
+/// there are several. Fragments are mapped to frames by, in order: one frame → all fragments; the
+/// Basic Offset Table; one fragment per frame; JPEG 2000 SOC/SIZ markers at fragment starts.
+CDCMTKShim_Status CDCMTKShim_frameBytes(CDCMTKShim_File *file, uint32_t frameIndex,
+                                        CDCMTKShim_FrameBytes *bytes,
+                                        char *message, size_t messageCapacity);
+
+/// Releases what CDCMTKShim_frameBytes handed out and clears `*bytes`. NULL is ignored.
+void CDCMTKShim_releaseFrameBytes(CDCMTKShim_FrameBytes *bytes);
+
+// ---- Codecs over byte buffers -----------------------------------------------------------------
+
+/// Decodes one JPEG 2000 / HTJ2K codestream (or a JP2 file, which some writers embed) with
+/// OpenJPEG into `words` (rows × columns 16-bit words, the low 16 bits of each sample). The
+/// codestream must have `samples` components of `columns` × `rows`. `threads`: decoder threads
+/// for this call (1: none; 0: all cores).
+CDCMTKShim_Status CDCMTKShim_decodeOpenJPEG(const uint8_t *data, size_t size,
+                                            uint32_t rows, uint32_t columns, uint32_t samples,
+                                            int32_t threads,
+                                            uint16_t *words, size_t wordCapacity,
+                                            CDCMTKShim_FrameInfo *info,
+                                            char *message, size_t messageCapacity);
 
 /// DCMTK and OpenJPEG version strings, for the manifest.
 const char *CDCMTKShim_dcmtkVersion(void);

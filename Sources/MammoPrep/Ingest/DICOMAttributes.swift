@@ -57,6 +57,23 @@ public struct GrayscaleTransforms: Sendable, Equatable {
     public var hasVOI: Bool { !windows.isEmpty || !voiLUTs.isEmpty || voiLUTFunction != nil }
 }
 
+/// An attribute that was present but could not be used, and so was treated as absent (the pixels
+/// are what they would be without it). Names the tag and the reason, never the value (no patient
+/// data): `(0028,1051) Window Width: value not a decimal string`.
+public struct AttributeWarning: Sendable, Equatable, CustomStringConvertible {
+    public var tag: DICOMTag
+    public var detail: String
+
+    public init(tag: DICOMTag, detail: String) {
+        self.tag = tag
+        self.detail = detail
+    }
+
+    public var description: String {
+        "\(tag)\(DICOMTag.names[tag].map { " \($0)" } ?? ""): \(detail)"
+    }
+}
+
 /// Everything later stages and `inspect` need from a DICOM dataset. No patient identifiers are read.
 public struct DICOMAttributes: Sendable, Equatable {
     public var transferSyntaxUID: String
@@ -90,6 +107,9 @@ public struct DICOMAttributes: Sendable, Equatable {
     public var shared: GrayscaleTransforms?
     /// Per-frame Functional Groups (5200,9230) content, one entry per frame (enhanced objects only).
     public var perFrame: [GrayscaleTransforms?]
+
+    /// Attributes present but unusable, each treated as absent, in reading order.
+    public var warnings: [AttributeWarning] = []
 
     public init(transferSyntaxUID: String, rows: Int, columns: Int, frames: Int, samplesPerPixel: Int,
                 bitsAllocated: Int, bitsStored: Int, highBit: Int, pixelRepresentation: Int) {

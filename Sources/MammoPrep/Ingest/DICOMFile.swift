@@ -31,7 +31,8 @@ public struct ReadLimits: Sendable, Equatable {
 }
 
 /// One DICOM file opened through DCMTK: attributes read at once, frames decoded on demand, one at a
-/// time (a tomosynthesis volume is never inflated to read one frame).
+/// time (a tomosynthesis volume is never inflated to read one frame), each by the `FrameDecoder`
+/// its transfer syntax and the `DecodeOptions` of the read choose.
 ///
 /// Not thread-safe: use one instance per thread (distinct instances may decode concurrently).
 public final class DICOMFile {
@@ -39,37 +40,49 @@ public final class DICOMFile {
     public let attributes: DICOMAttributes
     private let handle: OpaquePointer
     private let layout: StoredValueLayout
+    private let family: TransferSyntax.Family
 
     deinit { CDCMTKShim_close(handle) }
 
-    /// Opens `path` and validates everything that can be judged without decoding: presence of
-    /// pixel data, grayscale, sample layout, dimensions against `limits`, native data length,
-    /// transfer syntax support. Throws a `MammoPrepError` naming the reason.
-    public init(path: String, limits: ReadLimits = .standard) throws {
+    /// Opens `path` and validates everything that can be judged without decoding: DICOM content
+    /// (`ImageFormat.detect`), presence of pixel data, grayscale, sample layout, dimensions against
+    /// `limits`, native data length, transfer syntax support. Throws a `MammoPrepError` naming the
+    /// reason.
+    public convenience init(path: String, limits: ReadLimits = .standard) throws {
+        guard try ImageFormat.detect(path: path) == .dicom else {
+            throw MammoPrepError(path: path, stage: .read, code: .notDICOM,
+                                 detail: "no DICM prefix and no DICOM dataset at the start of the file")
+        }
+        try self.init(detected: path, limits: limits)
+    }
+
+    /// `init(path:limits:)` for a file `ImageFormat.detect` has already recognised as DICOM.
+    init(detected path: String, limits: ReadLimits) throws {
         self.path = path
-        var message = [CChar](repeating: 0, count: 512)
         var opened: OpaquePointer?
-        let status = CDCMTKShim_open(path, &opened, &message, message.count)
-        guard status == CDCMTKShim_OK, let handle = opened else {
-            throw DICOMFile.error(status, stage: .read, path: path, message: String(nulTerminated: message))
+        if let failure = callShim({ CDCMTKShim_open(path, &opened, $0, $1) }) {
+            throw DICOMFile.error(failure, stage: .read, path: path)
+        }
+        guard let handle = opened else {
+            throw MammoPrepError(path: path, stage: .read, code: .internalError, detail: "the shim returned no handle")
         }
         self.handle = handle
-        let reader = DatasetReader(handle: handle)
-        var attributes = reader.readAttributes()
-
-        var pixel = CDCMTKShim_PixelInfo()
-        _ = CDCMTKShim_pixelInfo(handle, &pixel)
-        guard pixel.present != 0 else {
-            CDCMTKShim_close(handle)
-            throw MammoPrepError(path: path, stage: .read, code: .noPixelData, detail: "no (7FE0,0010) Pixel Data element")
-        }
         do {
-            self.layout = try DICOMFile.validate(&attributes, pixel: pixel, limits: limits, path: path)
+            var attributes = try DatasetReader(handle: handle, path: path).readAttributes()
+            var pixel = CDCMTKShim_PixelInfo()
+            let status = CDCMTKShim_pixelInfo(handle, &pixel)
+            guard status == CDCMTKShim_OK else {
+                throw DICOMFile.error(ShimFailure(status: status, message: "reading (7FE0,0010) Pixel Data"), stage: .read, path: path)
+            }
+            guard pixel.present != 0 else {
+                throw MammoPrepError(path: path, stage: .read, code: .noPixelData, detail: "no (7FE0,0010) Pixel Data element")
+            }
+            (self.layout, self.family) = try DICOMFile.validate(&attributes, pixel: pixel, limits: limits, path: path)
+            self.attributes = attributes
         } catch {
             CDCMTKShim_close(handle)
             throw error
         }
-        self.attributes = attributes
     }
 
     /// Number of frames ((0028,0008), 1 when absent).
@@ -78,45 +91,45 @@ public final class DICOMFile {
     /// Decodes frame `index` (0-based) to stored values: masked to Bits Stored at High Bit and, for
     /// Pixel Representation 1, sign-extended (PS3.5 8.1.1). This also corrects JPEG-LS and J2K
     /// codestreams whose signedness disagrees with Pixel Representation (windowing.md §1).
-    public func readFrame(_ index: Int) throws -> StoredFrame {
-        try readRawFrame(index).canonical()
+    public func readFrame(_ index: Int, options: DecodeOptions = .standard) throws -> StoredFrame {
+        try readRawFrame(index, options: options).canonical()
     }
 
     /// One frame as decoded, before masking to Bits Stored: the allocated words and the layout
     /// that turns each into a stored value. `Windowing.apply(raw:…)` folds the masking into its
     /// lookup table, saving a pass over the frame; `canonical()` gives the `StoredFrame`.
-    public func readRawFrame(_ index: Int) throws -> RawFrame {
+    public func readRawFrame(_ index: Int, options: DecodeOptions = .standard) throws -> RawFrame {
         var storage: [UInt16] = []
-        return try readRawFrame(index, reusing: &storage)
+        return try readRawFrame(index, options: options, reusing: &storage)
     }
 
-    /// `readRawFrame(_:)` decoding into `storage`'s buffer when it is uniquely owned (it is taken,
-    /// `storage` is left empty): a worker that hands the words back after each image decodes every
-    /// image of the same size into the same memory, without fresh pages.
-    public func readRawFrame(_ index: Int, reusing storage: inout [UInt16]) throws -> RawFrame {
+    /// `readRawFrame(_:options:)` decoding into `storage`'s buffer when it is uniquely owned (it is
+    /// taken, `storage` is left empty): a worker that hands the words back after each image decodes
+    /// every image of the same size into the same memory, without fresh pages.
+    public func readRawFrame(_ index: Int, options: DecodeOptions = .standard,
+                             reusing storage: inout [UInt16]) throws -> RawFrame {
+        try decodeFrame(index, options: options, reusing: &storage).frame
+    }
+
+    /// `readRawFrame(_:options:reusing:)` with what the decoder reports (codec, threads).
+    func decodeFrame(_ index: Int, options: DecodeOptions, reusing storage: inout [UInt16]) throws
+        -> (frame: RawFrame, info: DecodedFrameInfo) {
         guard index >= 0, index < attributes.frames else {
             throw MammoPrepError(path: path, stage: .decode, code: .shortPixelData,
                                  detail: "frame \(index) requested, the object has \(attributes.frames)")
         }
-        let count = attributes.rows * attributes.columns
-        var message = [CChar](repeating: 0, count: 512)
-        var info = CDCMTKShim_FrameInfo()
-        var status = CDCMTKShim_OK
+        let request = FrameRequest(handle: handle, index: index, rows: attributes.rows, columns: attributes.columns,
+                                   samplesPerPixel: attributes.samplesPerPixel)
+        let decoder = DecoderSelection.decoder(for: family, options: options)
         // C writes straight into Swift-owned storage; every word is written on success.
-        var words = Scratch.take(&storage, count: count, zero: 0)
-        words.withUnsafeMutableBufferPointer { buffer in
-            status = CDCMTKShim_decodeFrame(handle, UInt32(index), buffer.baseAddress, buffer.count, &info,
-                                            &message, message.count)
+        var words = Scratch.take(&storage, count: attributes.rows * attributes.columns, zero: 0)
+        let result = words.withUnsafeMutableBufferPointer { decoder.decode(request, into: $0, options: options) }
+        switch result {
+        case .success(let info):
+            return (RawFrame(rows: attributes.rows, columns: attributes.columns, layout: layout, words: words), info)
+        case .failure(let failure):
+            throw DICOMFile.error(failure, stage: .decode, path: path)
         }
-        guard status == CDCMTKShim_OK else {
-            throw DICOMFile.error(status, stage: .decode, path: path, message: String(nulTerminated: message))
-        }
-        return RawFrame(rows: attributes.rows, columns: attributes.columns, layout: layout, words: words)
-    }
-
-    /// Threads OpenJPEG may use for one JPEG 2000 frame (process-wide; 0 = all cores).
-    public static func setJPEG2000Threads(_ threads: Int) {
-        CDCMTKShim_setJ2KThreads(Int32(clamping: threads))
     }
 
     /// Versions of the decoders, for manifests.
@@ -127,12 +140,12 @@ public final class DICOMFile {
     // MARK: - Validation
 
     private static func validate(_ a: inout DICOMAttributes, pixel: CDCMTKShim_PixelInfo, limits: ReadLimits,
-                                 path: String) throws -> StoredValueLayout {
+                                 path: String) throws -> (StoredValueLayout, TransferSyntax.Family) {
         func fail(_ code: MammoPrepError.Code, _ detail: String) -> MammoPrepError {
             MammoPrepError(path: path, stage: .read, code: code, detail: detail)
         }
         // By UID first: DCMTK 3.6.7 parses unknown syntaxes (JPEG XL, …) as if they were native.
-        guard TransferSyntax.supported.contains(a.transferSyntaxUID) else {
+        guard let family = TransferSyntax.family(a.transferSyntaxUID) else {
             throw fail(.unsupportedTransferSyntax, "\(a.transferSyntaxUID) (\(TransferSyntax.name(a.transferSyntaxUID)))")
         }
         let photometric = a.photometricInterpretation ?? ""
@@ -162,13 +175,12 @@ public final class DICOMFile {
                 throw fail(.shortPixelData, "encapsulated (7FE0,0010) holds no fragments")
             }
         }
-        return layout
+        return (layout, family)
     }
 
-    static func error(_ status: CDCMTKShim_Status, stage: MammoPrepError.Stage, path: String,
-                      message: String) -> MammoPrepError {
+    static func error(_ failure: ShimFailure, stage: MammoPrepError.Stage, path: String) -> MammoPrepError {
         let code: MammoPrepError.Code
-        switch status {
+        switch failure.status {
         case CDCMTKShim_ErrIO: code = .io
         case CDCMTKShim_ErrNotDICOM: code = .notDICOM
         case CDCMTKShim_ErrTruncated: code = .truncated
@@ -179,35 +191,70 @@ public final class DICOMFile {
         case CDCMTKShim_ErrBadValue: code = .invalidAttribute
         default: code = .internalError
         }
-        return MammoPrepError(path: path, stage: stage, code: code, detail: message)
+        return MammoPrepError(path: path, stage: stage, code: code, detail: failure.message)
     }
 }
 
-/// Typed reads of (possibly nested) attributes through the shim. Only this file sees C types.
-private struct DatasetReader {
+/// Typed reads of (possibly nested) attributes through the shim. Only this file and Decoders/ see
+/// C types. An attribute present but unusable is recorded in `warnings` and read as absent.
+private final class DatasetReader {
     let handle: OpaquePointer
+    let path: String
+    private(set) var warnings: [AttributeWarning] = []
     typealias Path = [CDCMTKShim_PathStep]
+
+    init(handle: OpaquePointer, path: String) {
+        self.handle = handle
+        self.path = path
+    }
 
     func itemCount(_ sequence: DICOMTag, in path: Path = []) -> Int {
         Int(path.withUnsafeBufferPointer { CDCMTKShim_itemCount(handle, $0.baseAddress, $0.count, sequence.combined) })
     }
 
-    /// The whole value with surrounding spaces and NULs trimmed; nil when absent or empty.
-    func string(_ tag: DICOMTag, in path: Path = []) -> String? {
-        var needed = 0
-        var buffer = [CChar](repeating: 0, count: 256)
-        var status = path.withUnsafeBufferPointer {
-            CDCMTKShim_getString(handle, $0.baseAddress, $0.count, tag.combined, &buffer, buffer.count, &needed)
-        }
-        if status == CDCMTKShim_ErrBufferTooSmall {
-            buffer = [CChar](repeating: 0, count: needed + 1)
-            status = path.withUnsafeBufferPointer {
-                CDCMTKShim_getString(handle, $0.baseAddress, $0.count, tag.combined, &buffer, buffer.count, &needed)
+    private func warn(_ tag: DICOMTag, _ reason: String, in path: Path) {
+        let place = path.map { "\(DICOMTag(UInt16($0.tag >> 16), UInt16($0.tag & 0xFFFF))) item \($0.item)" }
+        warnings.append(AttributeWarning(tag: tag, detail: place.isEmpty ? reason : "\(reason) (in \(place.joined(separator: " > ")))"))
+    }
+
+    /// The one accessor over the shim's getString / getNumbers / getWords: calls `get` with a
+    /// buffer, once more with a bigger one on ErrBufferTooSmall (`count` + `extra` elements), and
+    /// returns the first `count` elements; nil when absent, or unusable (then a warning).
+    private func read<Element>(_ tag: DICOMTag, in path: Path, zero: Element, extra: Int = 0,
+                               _ get: (OpaquePointer?, UnsafePointer<CDCMTKShim_PathStep>?, Int, UInt32,
+                                       UnsafeMutablePointer<Element>?, Int, UnsafeMutablePointer<Int>?,
+                                       UnsafeMutablePointer<CChar>?, Int) -> CDCMTKShim_Status) -> [Element]? {
+        var count = 0
+        var values = [Element](repeating: zero, count: 64)
+        var reason = [CChar](repeating: 0, count: 256)
+        func call() -> CDCMTKShim_Status {
+            path.withUnsafeBufferPointer { steps in
+                values.withUnsafeMutableBufferPointer { buffer in
+                    reason.withUnsafeMutableBufferPointer { why in
+                        get(handle, steps.baseAddress, steps.count, tag.combined, buffer.baseAddress, buffer.count,
+                            &count, why.baseAddress, why.count)
+                    }
+                }
             }
         }
-        guard status == CDCMTKShim_OK else { return nil }
-        let value = String(decoding: buffer.prefix(needed).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let trimmed = value.trimmingSpaces()
+        var status = call()
+        if status == CDCMTKShim_ErrBufferTooSmall {
+            values = [Element](repeating: zero, count: count + extra)
+            status = call()
+        }
+        switch status {
+        case CDCMTKShim_OK: return Array(values.prefix(count))
+        case CDCMTKShim_ErrNotFound: return nil
+        case CDCMTKShim_ErrBadValue: warn(tag, String(cBuffer: reason), in: path)
+        default: warn(tag, "unreadable (status \(status.rawValue))", in: path)
+        }
+        return nil
+    }
+
+    /// The whole value with surrounding spaces and NULs trimmed; nil when absent or empty.
+    func string(_ tag: DICOMTag, in path: Path = []) -> String? {
+        guard let bytes = read(tag, in: path, zero: CChar(0), extra: 1, CDCMTKShim_getString) else { return nil }
+        let trimmed = String(cBuffer: bytes, length: bytes.count).trimmingSpaces()
         return trimmed.isEmpty ? nil : trimmed
     }
 
@@ -218,46 +265,30 @@ private struct DatasetReader {
     }
 
     func numbers(_ tag: DICOMTag, in path: Path = []) -> [Double]? {
-        var count = 0
-        var values = [Double](repeating: 0, count: 16)
-        var status = path.withUnsafeBufferPointer {
-            CDCMTKShim_getNumbers(handle, $0.baseAddress, $0.count, tag.combined, &values, values.count, &count)
-        }
-        if status == CDCMTKShim_ErrBufferTooSmall {
-            values = [Double](repeating: 0, count: count)
-            status = path.withUnsafeBufferPointer {
-                CDCMTKShim_getNumbers(handle, $0.baseAddress, $0.count, tag.combined, &values, values.count, &count)
-            }
-        }
-        guard status == CDCMTKShim_OK else { return nil }
-        return Array(values.prefix(count))
+        read(tag, in: path, zero: 0.0, CDCMTKShim_getNumbers)
     }
 
     func integer(_ tag: DICOMTag, in path: Path = []) -> Int? {
-        guard let value = numbers(tag, in: path)?.first, value.isFinite, abs(value) < 1e15 else { return nil }
+        guard let value = numbers(tag, in: path)?.first else { return nil }
+        guard value.isFinite, abs(value) < 1e15 else {
+            warn(tag, "value out of range", in: path)
+            return nil
+        }
         return Int(value)
     }
 
     func words(_ tag: DICOMTag, in path: Path = []) -> [UInt16]? {
-        var count = 0
-        var status = path.withUnsafeBufferPointer {
-            CDCMTKShim_getWords(handle, $0.baseAddress, $0.count, tag.combined, nil, 0, &count)
-        }
-        if status == CDCMTKShim_ErrBufferTooSmall || (status == CDCMTKShim_OK && count > 0) {
-            var values = [UInt16](repeating: 0, count: count)
-            status = path.withUnsafeBufferPointer {
-                CDCMTKShim_getWords(handle, $0.baseAddress, $0.count, tag.combined, &values, values.count, &count)
-            }
-            return status == CDCMTKShim_OK ? values : nil
-        }
-        return status == CDCMTKShim_OK ? [] : nil
+        read(tag, in: path, zero: UInt16(0), CDCMTKShim_getWords)
     }
 
-    func readAttributes() -> DICOMAttributes {
+    func readAttributes() throws -> DICOMAttributes {
         var uid = [CChar](repeating: 0, count: 128)
-        _ = CDCMTKShim_transferSyntax(handle, &uid, uid.count)
+        let status = CDCMTKShim_transferSyntax(handle, &uid, uid.count)
+        guard status == CDCMTKShim_OK else {
+            throw DICOMFile.error(ShimFailure(status: status, message: "reading the transfer syntax"), stage: .read, path: path)
+        }
         var a = DICOMAttributes(
-            transferSyntaxUID: String(nulTerminated: uid).trimmingSpaces(),
+            transferSyntaxUID: String(cBuffer: uid).trimmingSpaces(),
             rows: integer(.rows) ?? 0, columns: integer(.columns) ?? 0,
             frames: max(integer(.numberOfFrames) ?? 1, 1), samplesPerPixel: integer(.samplesPerPixel) ?? 1,
             bitsAllocated: integer(.bitsAllocated) ?? 0, bitsStored: integer(.bitsStored) ?? 0,
@@ -284,6 +315,7 @@ private struct DatasetReader {
         if perFrameItems > 0 {
             a.perFrame = (0..<perFrameItems).map { functionalGroup([step(.perFrameFunctionalGroupsSequence, $0)]) }
         }
+        a.warnings = warnings
         return a
     }
 
@@ -302,6 +334,9 @@ private struct DatasetReader {
         }
         let centers = numbers(.windowCenter, in: path) ?? []
         let widths = numbers(.windowWidth, in: path) ?? []
+        if centers.count != widths.count {
+            warn(.windowWidth, "\(widths.count) value\(widths.count == 1 ? "" : "s") for \(centers.count) Window Center value\(centers.count == 1 ? "" : "s"); unpaired values ignored", in: path)
+        }
         let explanations = strings(.windowCenterWidthExplanation, in: path)
         t.windows = (0..<min(centers.count, widths.count)).map {
             WindowSetting(center: centers[$0], width: widths[$0],
@@ -333,19 +368,25 @@ private struct DatasetReader {
     }
 
     private func lookupTable(_ path: Path) -> LookupTableItem? {
-        guard let descriptor = words(.lutDescriptor, in: path), descriptor.count == 3,
-              let data = words(.lutData, in: path) else { return nil }
+        let before = warnings.count
+        guard let descriptor = words(.lutDescriptor, in: path) else {
+            if warnings.count == before { warn(.lutDescriptor, "absent; LUT item ignored", in: path) }
+            return nil
+        }
+        guard descriptor.count == 3 else {
+            warn(.lutDescriptor, "\(descriptor.count) values, 3 expected; LUT item ignored", in: path)
+            return nil
+        }
+        guard let data = words(.lutData, in: path) else {
+            if warnings.count == before { warn(.lutData, "absent; LUT item ignored", in: path) }
+            return nil
+        }
         return LookupTableItem(descriptor: descriptor, data: data, explanation: string(.lutExplanation, in: path),
                                lutType: string(.modalityLUTType, in: path))
     }
 }
 
 extension String {
-    /// Decodes a C string held in a Swift-owned buffer, up to its first NUL.
-    init(nulTerminated buffer: [CChar]) {
-        self = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     /// Trims the padding DICOM and C strings carry: spaces and NULs at both ends.
     func trimmingSpaces() -> String {
         var s = Substring(self)

@@ -60,31 +60,73 @@ public extension DICOMTag {
     static let sharedFunctionalGroupsSequence = DICOMTag(0x5200, 0x9229)
     static let perFrameFunctionalGroupsSequence = DICOMTag(0x5200, 0x9230)
     static let pixelData = DICOMTag(0x7FE0, 0x0010)
+
+    /// PS3.6 names of the tags above, for messages.
+    static let names: [DICOMTag: String] = [
+        .sopClassUID: "SOP Class UID", .modality: "Modality", .presentationIntentType: "Presentation Intent Type",
+        .manufacturer: "Manufacturer", .viewPosition: "View Position", .imageLaterality: "Image Laterality",
+        .samplesPerPixel: "Samples per Pixel", .photometricInterpretation: "Photometric Interpretation",
+        .numberOfFrames: "Number of Frames", .rows: "Rows", .columns: "Columns", .bitsAllocated: "Bits Allocated",
+        .bitsStored: "Bits Stored", .highBit: "High Bit", .pixelRepresentation: "Pixel Representation",
+        .pixelPaddingValue: "Pixel Padding Value", .pixelPaddingRangeLimit: "Pixel Padding Range Limit",
+        .pixelIntensityRelationship: "Pixel Intensity Relationship",
+        .pixelIntensityRelationshipSign: "Pixel Intensity Relationship Sign", .windowCenter: "Window Center",
+        .windowWidth: "Window Width", .rescaleIntercept: "Rescale Intercept", .rescaleSlope: "Rescale Slope",
+        .rescaleType: "Rescale Type", .windowCenterWidthExplanation: "Window Center & Width Explanation",
+        .voiLUTFunction: "VOI LUT Function", .modalityLUTSequence: "Modality LUT Sequence",
+        .lutDescriptor: "LUT Descriptor", .lutExplanation: "LUT Explanation", .modalityLUTType: "Modality LUT Type",
+        .lutData: "LUT Data", .voiLUTSequence: "VOI LUT Sequence", .frameVOILUTSequence: "Frame VOI LUT Sequence",
+        .pixelValueTransformationSequence: "Pixel Value Transformation Sequence",
+        .presentationLUTShape: "Presentation LUT Shape",
+        .sharedFunctionalGroupsSequence: "Shared Functional Groups Sequence",
+        .perFrameFunctionalGroupsSequence: "Per-frame Functional Groups Sequence", .pixelData: "Pixel Data",
+    ]
 }
 
-/// Transfer syntaxes by UID, with the names used in messages and docs (PS3.6 Annex A).
+/// Transfer syntaxes by UID, with the names used in messages and docs (PS3.6 Annex A) and the codec
+/// family each is decoded as. This table is the one list of supported syntaxes: the shim decodes
+/// whatever it is handed, and `DecoderSelection` picks the decoder from the family.
 public enum TransferSyntax {
-    public static let names: [String: String] = [
-        "1.2.840.10008.1.2": "Implicit VR Little Endian",
-        "1.2.840.10008.1.2.1": "Explicit VR Little Endian",
-        "1.2.840.10008.1.2.1.99": "Deflated Explicit VR Little Endian",
-        "1.2.840.10008.1.2.2": "Explicit VR Big Endian",
-        "1.2.840.10008.1.2.4.50": "JPEG Baseline (Process 1)",
-        "1.2.840.10008.1.2.4.51": "JPEG Extended (Process 2 & 4)",
-        "1.2.840.10008.1.2.4.57": "JPEG Lossless (Process 14)",
-        "1.2.840.10008.1.2.4.70": "JPEG Lossless SV1",
-        "1.2.840.10008.1.2.4.80": "JPEG-LS Lossless",
-        "1.2.840.10008.1.2.4.81": "JPEG-LS Near-Lossless",
-        "1.2.840.10008.1.2.4.90": "JPEG 2000 Lossless",
-        "1.2.840.10008.1.2.4.91": "JPEG 2000",
-        "1.2.840.10008.1.2.4.201": "HTJ2K Lossless",
-        "1.2.840.10008.1.2.4.202": "HTJ2K Lossless RPCL",
-        "1.2.840.10008.1.2.4.203": "HTJ2K",
-        "1.2.840.10008.1.2.5": "RLE Lossless",
+    /// How a syntax's pixel data is stored, i.e. which decoder family reads it.
+    public enum Family: String, Sendable, CaseIterable {
+        /// Uncompressed (DCMTK inflates Deflated on load).
+        case native
+        /// JPEG processes 1, 2/4, 14 and 14 SV1.
+        case jpeg
+        case jpegLS
+        case rle
+        case jpeg2000
+        case htj2k
+    }
+
+    private static let table: [(uid: String, name: String, family: Family)] = [
+        ("1.2.840.10008.1.2", "Implicit VR Little Endian", .native),
+        ("1.2.840.10008.1.2.1", "Explicit VR Little Endian", .native),
+        ("1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian", .native),
+        ("1.2.840.10008.1.2.2", "Explicit VR Big Endian", .native),
+        ("1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)", .jpeg),
+        ("1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)", .jpeg),
+        ("1.2.840.10008.1.2.4.57", "JPEG Lossless (Process 14)", .jpeg),
+        ("1.2.840.10008.1.2.4.70", "JPEG Lossless SV1", .jpeg),
+        ("1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", .jpegLS),
+        ("1.2.840.10008.1.2.4.81", "JPEG-LS Near-Lossless", .jpegLS),
+        ("1.2.840.10008.1.2.4.90", "JPEG 2000 Lossless", .jpeg2000),
+        ("1.2.840.10008.1.2.4.91", "JPEG 2000", .jpeg2000),
+        ("1.2.840.10008.1.2.4.201", "HTJ2K Lossless", .htj2k),
+        ("1.2.840.10008.1.2.4.202", "HTJ2K Lossless RPCL", .htj2k),
+        ("1.2.840.10008.1.2.4.203", "HTJ2K", .htj2k),
+        ("1.2.840.10008.1.2.5", "RLE Lossless", .rle),
     ]
 
-    /// The syntaxes this build decodes (DCMTK codecs, OpenJPEG for J2K/HTJ2K).
+    public static let names: [String: String] = Dictionary(uniqueKeysWithValues: table.map { ($0.uid, $0.name) })
+
+    private static let families: [String: Family] = Dictionary(uniqueKeysWithValues: table.map { ($0.uid, $0.family) })
+
+    /// The syntaxes this build decodes.
     public static var supported: Set<String> { Set(names.keys) }
 
     public static func name(_ uid: String) -> String { names[uid] ?? "unknown" }
+
+    /// The decoder family of a supported syntax; nil for any other.
+    public static func family(_ uid: String) -> Family? { families[uid] }
 }

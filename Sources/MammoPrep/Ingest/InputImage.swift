@@ -42,7 +42,7 @@ public enum InputImage {
     /// decoding. Unknown content throws `.notDICOM`.
     public static func open(path: String, limits: ReadLimits = .standard) throws -> InputImage {
         switch try ImageFormat.detect(path: path) {
-        case .dicom: return .dicom(try DICOMFile(path: path, limits: limits))
+        case .dicom: return .dicom(try DICOMFile(detected: path, limits: limits))
         case .tiff: return .tiff(try TIFFFile(path: path, limits: limits))
         case nil:
             throw MammoPrepError(path: path, stage: .read, code: .notDICOM,

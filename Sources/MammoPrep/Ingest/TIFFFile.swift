@@ -180,9 +180,7 @@ public final class TIFFFile {
     }
 
     private static func message(_ sink: UnsafeMutablePointer<CTIFF_ErrorSink>) -> String {
-        withUnsafeBytes(of: &sink.pointee.message) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
+        withUnsafeBytes(of: &sink.pointee.message) { String(cBuffer: $0) }
     }
 
     /// libtiff reports a short file as read or seek errors; everything else it rejects is corrupt.

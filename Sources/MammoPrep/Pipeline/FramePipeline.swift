@@ -1,16 +1,19 @@
-/// Everything that decides the pixels of an adapted tensor: how frames are read and decoded, how
-/// they are windowed (docs/windowing.md), and how they are adapted (geometry, normalization,
-/// channels; docs/adapter.md).
+/// Everything that decides an adapted tensor: how frames are read and decoded (read limits, a
+/// decoder backend per codec family and its threads), how they are windowed (docs/windowing.md),
+/// and how they are adapted (geometry, normalization, channels; docs/adapter.md). Backends and
+/// threads change speed, never pixels.
 public struct FramePipelineOptions: Sendable, Equatable {
     public var windowing: WindowingOptions
     public var adapter: AdapterOptions
     public var limits: ReadLimits
+    public var decoding: DecodeOptions
 
     public init(windowing: WindowingOptions = WindowingOptions(), adapter: AdapterOptions = AdapterOptions(),
-                limits: ReadLimits = .standard) {
+                limits: ReadLimits = .standard, decoding: DecodeOptions = .standard) {
         self.windowing = windowing
         self.adapter = adapter
         self.limits = limits
+        self.decoding = decoding
     }
 }
 
@@ -59,10 +62,11 @@ public final class FramePipeline: Sendable {
     public final class Workspace {
         var words: [UInt16] = []
         var pixels: [Float] = []
-        /// Threads OpenJPEG may use for one frame (1 when several frames are decoded in parallel).
-        let jpeg2000Threads: Int
+        /// Overrides the options' JPEG 2000 threads for this worker (batch commands give each worker
+        /// the cores that parallel inputs leave free).
+        let jpeg2000Threads: Int?
 
-        public init() { jpeg2000Threads = 1 }
+        public init() { jpeg2000Threads = nil }
         package init(jpeg2000Threads: Int) { self.jpeg2000Threads = jpeg2000Threads }
     }
 
@@ -140,7 +144,9 @@ public final class FramePipeline: Sendable {
     package func window(_ image: InputImage, frame: Int, workspace: Workspace) throws -> WindowedFrame {
         switch image {
         case .dicom(let file):
-            let raw = try file.readRawFrame(frame, reusing: &workspace.words)
+            var decoding = options.decoding
+            if let threads = workspace.jpeg2000Threads { decoding.jpeg2000Threads = threads }
+            let raw = try file.readRawFrame(frame, options: decoding, reusing: &workspace.words)
             defer { workspace.words = raw.words }
             return try Windowing.apply(raw: raw, attributes: file.attributes, frameIndex: frame,
                                        options: options.windowing, path: image.path, reusing: &workspace.pixels)

@@ -87,8 +87,11 @@ import Testing
         }
         do {
             _ = try DICOMFile(path: entry.url.path, limits: ReadLimits(maxFramePixels: 1 << 20, maxTotalPixels: 100))
+            Issue.record("a total pixel limit of 100 was not enforced")
         } catch let error as MammoPrepError {
             #expect(error.code == .absurdDimensions)
+        } catch {
+            Issue.record("expected a MammoPrepError, got \(error)")
         }
     }
 

@@ -1,0 +1,149 @@
+// CDCMTKShim, OpenJPEG: one JPEG 2000 / HTJ2K codestream held in memory → 16-bit words.
+// Knows nothing of DICOM: the caller hands it a frame's bytes (CDCMTKShim_frameBytes).
+
+#include "CDCMTKShim.h"
+#include "shim_internal.h"
+
+#include <openjpeg.h>
+
+using namespace cdcmtkshim;
+
+namespace {
+
+struct MemoryStream {
+    const uint8_t *data;
+    size_t size;
+    size_t position;
+};
+
+OPJ_SIZE_T memRead(void *buffer, OPJ_SIZE_T count, void *user) {
+    auto *m = static_cast<MemoryStream *>(user);
+    if (m->position >= m->size) return OPJ_SIZE_T(-1);
+    size_t n = count < m->size - m->position ? count : m->size - m->position;
+    std::memcpy(buffer, m->data + m->position, n);
+    m->position += n;
+    return n;
+}
+
+OPJ_OFF_T memSkip(OPJ_OFF_T count, void *user) {
+    auto *m = static_cast<MemoryStream *>(user);
+    if (count < 0) {
+        OPJ_OFF_T back = OPJ_OFF_T(m->position) < -count ? OPJ_OFF_T(m->position) : -count;
+        m->position -= size_t(back);
+        return -back;
+    }
+    size_t n = size_t(count) < m->size - m->position ? size_t(count) : m->size - m->position;
+    m->position += n;
+    return OPJ_OFF_T(n);
+}
+
+OPJ_BOOL memSeek(OPJ_OFF_T offset, void *user) {
+    auto *m = static_cast<MemoryStream *>(user);
+    if (offset < 0 || size_t(offset) > m->size) return OPJ_FALSE;
+    m->position = size_t(offset);
+    return OPJ_TRUE;
+}
+
+void collectError(const char *msg, void *user) {
+    auto *text = static_cast<std::string *>(user);
+    if (!text->empty()) return; // keep the first, most specific message
+    *text = msg;
+    while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
+}
+void ignoreMessage(const char *, void *) {}
+
+/// Owns OpenJPEG's objects for one decode.
+struct Decoder {
+    opj_stream_t *stream = nullptr;
+    opj_codec_t *codec = nullptr;
+    opj_image_t *image = nullptr;
+    ~Decoder() {
+        if (image != nullptr) opj_image_destroy(image);
+        if (codec != nullptr) opj_destroy_codec(codec);
+        if (stream != nullptr) opj_stream_destroy(stream);
+    }
+};
+
+CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
+                         int32_t threads, uint16_t *words, size_t wordCapacity, CDCMTKShim_FrameInfo *info,
+                         std::string &why) {
+    static const uint8_t jp2Signature[12] = {0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A};
+    bool jp2 = size >= 12 && std::memcmp(data, jp2Signature, 12) == 0;
+    if (!jp2 && (size < 4 || data[0] != 0xFF || data[1] != 0x4F || data[2] != 0xFF || data[3] != 0x51)) {
+        why = "JPEG 2000 frame does not start with SOC/SIZ markers (FF4F FF51)";
+        return CDCMTKShim_ErrCorruptStream;
+    }
+    MemoryStream memory{data, size, 0};
+    Decoder d;
+    d.stream = opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_TRUE);
+    d.codec = opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
+    if (d.stream == nullptr || d.codec == nullptr) { why = "OpenJPEG allocation failed"; return CDCMTKShim_ErrInternal; }
+    std::string error;
+    opj_stream_set_user_data(d.stream, &memory, nullptr);
+    opj_stream_set_user_data_length(d.stream, size);
+    opj_stream_set_read_function(d.stream, memRead);
+    opj_stream_set_skip_function(d.stream, memSkip);
+    opj_stream_set_seek_function(d.stream, memSeek);
+    opj_set_error_handler(d.codec, collectError, &error);
+    opj_set_warning_handler(d.codec, ignoreMessage, nullptr);
+    opj_set_info_handler(d.codec, ignoreMessage, nullptr);
+    opj_dparameters_t parameters;
+    opj_set_default_decoder_parameters(&parameters);
+    if (!opj_setup_decoder(d.codec, &parameters)) { why = "OpenJPEG decoder setup failed"; return CDCMTKShim_ErrInternal; }
+    if (threads < 0) threads = 1;
+    if (threads != 1 && opj_has_thread_support()) {
+        opj_codec_set_threads(d.codec, threads == 0 ? opj_get_num_cpus() : threads);
+    }
+    info->threads = threads == 0 ? opj_get_num_cpus() : threads;
+    if (!opj_read_header(d.stream, d.codec, &d.image) || d.image == nullptr) {
+        why = "JPEG 2000 header: " + (error.empty() ? "unreadable" : error);
+        return CDCMTKShim_ErrCorruptStream;
+    }
+    if (!opj_decode(d.codec, d.stream, d.image) || !opj_end_decompress(d.codec, d.stream)) {
+        why = "JPEG 2000 decode: " + (error.empty() ? "codestream rejected" : error);
+        return CDCMTKShim_ErrCorruptStream;
+    }
+    if (d.image->numcomps != samples) {
+        why = "JPEG 2000 codestream has " + std::to_string(d.image->numcomps) + " components, Samples per Pixel is " +
+              std::to_string(samples);
+        return CDCMTKShim_ErrGeometry;
+    }
+    const opj_image_comp_t &c = d.image->comps[0];
+    if (c.w != columns || c.h != rows || c.dx != 1 || c.dy != 1 || c.data == nullptr) {
+        why = "JPEG 2000 codestream is " + std::to_string(c.w) + "x" + std::to_string(c.h) + ", Columns x Rows is " +
+              std::to_string(columns) + "x" + std::to_string(rows);
+        return CDCMTKShim_ErrGeometry;
+    }
+    if (c.prec > 16) {
+        why = "JPEG 2000 precision " + std::to_string(c.prec) + " exceeds 16 bits";
+        return CDCMTKShim_ErrBadValue;
+    }
+    size_t count = size_t(rows) * size_t(columns);
+    if (count > wordCapacity) { why = "buffer too small for frame"; return CDCMTKShim_ErrBufferTooSmall; }
+    // Keep the low 16 bits: the caller masks to Bits Stored and sign-extends (PS3.5 8.1.1).
+    for (size_t i = 0; i < count; ++i) words[i] = uint16_t(uint32_t(c.data[i]) & 0xFFFFu);
+    info->precision = int32_t(c.prec);
+    info->isSigned = c.sgnd ? 1 : 0;
+    return CDCMTKShim_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+CDCMTKShim_Status CDCMTKShim_decodeOpenJPEG(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns,
+                                            uint32_t samples, int32_t threads, uint16_t *words, size_t wordCapacity,
+                                            CDCMTKShim_FrameInfo *info, char *message, size_t messageCapacity) {
+    if (words == nullptr || info == nullptr || (data == nullptr && size > 0)) return CDCMTKShim_ErrInternal;
+    *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecOpenJPEG, 0, 0, 1};
+    return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
+        std::string why;
+        CDCMTKShim_Status status = decode(data, size, rows, columns, samples, threads, words, wordCapacity, info, why);
+        if (status != CDCMTKShim_OK) setMessage(message, messageCapacity, why);
+        return status;
+    });
+}
+
+const char *CDCMTKShim_openjpegVersion(void) { return opj_version(); }
+
+} // extern "C"

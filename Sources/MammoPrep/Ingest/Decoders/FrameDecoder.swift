@@ -1,0 +1,115 @@
+internal import CDCMTKShim
+
+/// Which decoder produced a frame (the shim's `CDCMTKShim_Codec`).
+enum FrameCodec: String, Sendable, Equatable {
+    case native
+    case dcmtk
+    case openJPEG = "openjpeg"
+
+    init(_ codec: CDCMTKShim_Codec) {
+        switch codec {
+        case CDCMTKShim_CodecDCMTK: self = .dcmtk
+        case CDCMTKShim_CodecOpenJPEG: self = .openJPEG
+        default: self = .native
+        }
+    }
+}
+
+/// What a decoder reports beside the words.
+struct DecodedFrameInfo: Sendable, Equatable {
+    var codec: FrameCodec
+    /// Decoder threads used for the frame.
+    var threads: Int
+    /// Component precision and signedness the codestream declares (OpenJPEG only).
+    var precision: Int?
+    var isSigned: Bool?
+
+    init(_ info: CDCMTKShim_FrameInfo) {
+        codec = FrameCodec(info.codec)
+        threads = Int(info.threads)
+        precision = info.codec == CDCMTKShim_CodecOpenJPEG ? Int(info.precision) : nil
+        isSigned = info.codec == CDCMTKShim_CodecOpenJPEG ? info.isSigned != 0 : nil
+    }
+}
+
+/// A failed shim call: its status and message (never attribute values).
+struct ShimFailure: Error {
+    let status: CDCMTKShim_Status
+    let message: String
+}
+
+/// Runs a shim entry point that reports failure as a status plus a message written into a
+/// caller-supplied buffer; nil on `CDCMTKShim_OK`. The one place such buffers are made.
+func callShim(_ body: (UnsafeMutablePointer<CChar>, Int) -> CDCMTKShim_Status) -> ShimFailure? {
+    var message = [CChar](repeating: 0, count: 512)
+    let status = message.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+    return status == CDCMTKShim_OK ? nil : ShimFailure(status: status, message: String(cBuffer: message))
+}
+
+/// The frame a decoder is asked for: an opened file, the frame index, the image geometry.
+struct FrameRequest {
+    let handle: OpaquePointer
+    let index: Int
+    let rows: Int
+    let columns: Int
+    let samplesPerPixel: Int
+}
+
+extension FrameRequest {
+    /// A shim entry point that decodes a frame held in the file (native, DCMTK codecs).
+    typealias FileFrameEntry = (OpaquePointer?, UInt32, UnsafeMutablePointer<UInt16>?, Int,
+                                UnsafeMutablePointer<CDCMTKShim_FrameInfo>?, UnsafeMutablePointer<CChar>?, Int)
+        -> CDCMTKShim_Status
+
+    /// Runs `entry` for this frame into `words`.
+    func decode(with entry: FileFrameEntry, into words: UnsafeMutableBufferPointer<UInt16>)
+        -> Result<DecodedFrameInfo, ShimFailure> {
+        var info = CDCMTKShim_FrameInfo()
+        let failure = callShim { entry(handle, UInt32(index), words.baseAddress, words.count, &info, $0, $1) }
+        return failure.map { .failure($0) } ?? .success(DecodedFrameInfo(info))
+    }
+}
+
+/// One decoding backend. Implementations fill `words` (rows × columns × samples 16-bit words,
+/// host order, as the codec or file holds them: the caller masks and sign-extends).
+protocol FrameDecoder: Sendable {
+    func decode(_ request: FrameRequest, into words: UnsafeMutableBufferPointer<UInt16>,
+                options: DecodeOptions) -> Result<DecodedFrameInfo, ShimFailure>
+}
+
+/// Picks the decoder for a transfer syntax's family from the options.
+enum DecoderSelection {
+    static func decoder(for family: TransferSyntax.Family, options: DecodeOptions) -> any FrameDecoder {
+        switch family {
+        case .native: return NativeDecoder()
+        case .jpeg, .rle: return DCMTKCodecDecoder()
+        case .jpegLS: return options.jpegLS.decoder
+        case .jpeg2000: return options.jpeg2000.decoder
+        case .htj2k: return options.htj2k.decoder
+        }
+    }
+}
+
+extension JPEGLSBackend {
+    var decoder: any FrameDecoder {
+        switch self {
+        case .dcmtk: return DCMTKCodecDecoder()
+        }
+    }
+}
+
+extension JPEG2000Backend {
+    var decoder: any FrameDecoder {
+        switch self {
+        case .openJPEG: return OpenJPEGDecoder()
+        }
+    }
+}
+
+extension HTJ2KBackend {
+    var decoder: any FrameDecoder {
+        switch self {
+        case .openJPEG: return OpenJPEGDecoder()
+        }
+    }
+}

@@ -1,0 +1,21 @@
+internal import CDCMTKShim
+
+/// OpenJPEG for JPEG 2000 and HTJ2K: the shim hands over the frame's encapsulated bytes, which
+/// OpenJPEG decodes with `options.jpeg2000Threads` threads.
+struct OpenJPEGDecoder: FrameDecoder {
+    func decode(_ request: FrameRequest, into words: UnsafeMutableBufferPointer<UInt16>,
+                options: DecodeOptions) -> Result<DecodedFrameInfo, ShimFailure> {
+        var bytes = CDCMTKShim_FrameBytes()
+        defer { CDCMTKShim_releaseFrameBytes(&bytes) }
+        if let failure = callShim({ CDCMTKShim_frameBytes(request.handle, UInt32(request.index), &bytes, $0, $1) }) {
+            return .failure(failure)
+        }
+        var info = CDCMTKShim_FrameInfo()
+        let failure = callShim {
+            CDCMTKShim_decodeOpenJPEG(bytes.data, bytes.size, UInt32(request.rows), UInt32(request.columns),
+                                      UInt32(request.samplesPerPixel), Int32(clamping: options.jpeg2000Threads),
+                                      words.baseAddress, words.count, &info, $0, $1)
+        }
+        return failure.map { .failure($0) } ?? .success(DecodedFrameInfo(info))
+    }
+}
