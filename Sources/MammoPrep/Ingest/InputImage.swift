@@ -67,7 +67,7 @@ public enum InputImage {
         guard let selected else { return Array(0..<frameCount) }
         guard selected >= 0, selected < frameCount else {
             throw MammoPrepError(path: path, stage: .read, code: .shortPixelData,
-                                 detail: "--frame \(selected) requested, the object has \(frameCount) frame\(frameCount == 1 ? "" : "s")")
+                                 detail: "frame \(selected) requested, the object has \(frameCount) frame\(frameCount == 1 ? "" : "s")")
         }
         return [selected]
     }

@@ -30,6 +30,9 @@ public struct FrameRecord: Sendable {
     public var normalization: Normalization
     /// The tensor's shape, (channels, rows, columns).
     public var shape: [Int]
+    /// Attributes of the input that were present but unusable, and so treated as absent (the tag
+    /// and the reason, never the value): e.g. a Window Width that is not a decimal string.
+    public var attributeWarnings: [AttributeWarning]
 }
 
 /// An adapted frame as a new array, (C, H, W) row-major float32, with its record.
@@ -135,7 +138,8 @@ public final class FramePipeline: Sendable {
         let record = FrameRecord(source: image.path, frame: frame, frameCount: image.frameCount, format: image.format,
                                  windowing: windowed.decision, geometry: adapted.geometry,
                                  normalization: options.adapter.normalization,
-                                 shape: [channels, adapted.rows, adapted.columns])
+                                 shape: [channels, adapted.rows, adapted.columns],
+                                 attributeWarnings: image.attributeWarnings)
         defer { recycle(windowed, into: workspace) }
         return try body(ProcessedFrame(windowed: windowed, adapted: adapted, record: record))
     }
@@ -172,6 +176,12 @@ public final class FramePipeline: Sendable {
 }
 
 extension InputImage {
+    /// Unusable attributes of a DICOM input (none for TIFF).
+    var attributeWarnings: [AttributeWarning] {
+        if case .dicom(let file) = self { return file.attributes.warnings }
+        return []
+    }
+
     /// Rows and columns of frame `frame` (TIFF pages may differ in size; DICOM frames do not).
     func frameSize(_ frame: Int) -> (rows: Int, columns: Int) {
         switch self {

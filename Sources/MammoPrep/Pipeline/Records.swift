@@ -13,6 +13,7 @@ extension FrameRecord {
             ("shape", .array(shape.map(JSONValue.int))),
             ("dtype", .string(dtype)), ("format", .string(format.rawValue)),
             ("windowing", windowing.json),
+            ("attributeWarnings", .array(attributeWarnings.map { .string($0.description) })),
             ("geometry", geometry.json),
             ("adapter", .object([("normalize", .string(normalization.kind.rawValue)),
                                  ("channels", .int(shape[0])),
@@ -130,6 +131,38 @@ extension ConvertOptions {
             ("format", .string(format.rawValue)),
             ("outputShape", adapter.geometry.size.map { .array([.int(format.storesTensor ? n.channels : 1), .int($0.rows), .int($0.columns)]) } ?? .null),
             ("normalize", .object([("mean", .array(n.mean.map(JSONValue.double))), ("std", .array(n.std.map(JSONValue.double)))])),
+        ])
+    }
+}
+
+extension WindowingOptions {
+    /// The options as JSON members, in one order, for every record that lists them (convert.json,
+    /// stats.json's pipeline, preprocess.json).
+    public var jsonPairs: [(String, JSONValue)] {
+        [
+            ("voiSource", .string(voiSource.rawValue)), ("windowIndex", .int(windowIndex)),
+            ("window", explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
+            ("voiFunction", JSONValue(functionOverride?.rawValue)),
+            ("noVOI", .string(noVOI.rawValue)), ("invert", .string(invert.rawValue)),
+            ("clip", .bool(clip)),
+        ]
+    }
+}
+
+extension WindowingDecision {
+    public var json: JSONValue {
+        .object([
+            ("modality", .string(modality.rawValue)), ("rescaleSlope", JSONValue(rescaleSlope)),
+            ("rescaleIntercept", JSONValue(rescaleIntercept)),
+            ("modalityLUTDescriptor", modalityLUTDescriptor.map { .array($0.map(JSONValue.int)) } ?? .null),
+            ("voiSource", .string(voiSource.rawValue)), ("index", JSONValue(index)),
+            ("center", JSONValue(center)), ("width", JSONValue(width)),
+            ("function", JSONValue(function?.rawValue)), ("explanation", JSONValue(explanation)),
+            ("voiLUTDescriptor", voiLUTDescriptor.map { .array($0.map(JSONValue.int)) } ?? .null),
+            ("noVOIRule", JSONValue(noVOIRule?.rawValue)),
+            ("range", range.map { .array($0.map(JSONValue.double)) } ?? .null),
+            ("inverted", .bool(inverted)), ("inversionReason", .string(inversionReason)),
+            ("warnings", .array(warnings.map(JSONValue.string))),
         ])
     }
 }

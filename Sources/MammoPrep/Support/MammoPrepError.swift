@@ -29,9 +29,9 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
         case corruptStream
         /// No decoder for the transfer syntax (or TIFF compression scheme).
         case unsupportedTransferSyntax
-        /// The VOI the options demand (`--voi-source lut|window`, `--window`) is absent or invalid.
+        /// The VOI the options demand (VOI source lut or window, an explicit window) is absent or invalid.
         case voiUnavailable
-        /// Float samples outside 0…1 (or NaN) without `--clip`.
+        /// Float samples outside 0…1 (or NaN) without `WindowingOptions.clip`.
         case outOfRange
         /// The output folder holds another configuration's outputs (or foreign files).
         case configurationMismatch

@@ -3,7 +3,7 @@
 struct Polarity: Sendable, Equatable {
     let inverted: Bool
     /// Why, in words, for the record's `inversionReason` (its text is part of manifest.jsonl and
-    /// kept as released, including the "--invert never" of the `never` rule).
+    /// names the options in the library's words: "inversion rule never").
     let reason: String
 
     /// DICOM (docs/windowing.md §7). `auto`: invert iff MONOCHROME1 or Presentation LUT Shape
@@ -14,7 +14,7 @@ struct Polarity: Sendable, Equatable {
         let inverse = shape?.uppercased() == "INVERSE"
         switch rule {
         case .never:
-            return Polarity(inverted: false, reason: "--invert never")
+            return Polarity(inverted: false, reason: "inversion rule never")
         case .auto:
             if mono1 && inverse { return Polarity(inverted: true, reason: "MONOCHROME1 (Presentation LUT Shape INVERSE agrees; inverted once)") }
             if mono1 { return Polarity(inverted: true, reason: "MONOCHROME1") }
@@ -34,7 +34,7 @@ struct Polarity: Sendable, Equatable {
         switch photometric {
         case .minIsBlack: return Polarity(inverted: false, reason: "MinIsBlack")
         case .minIsWhite:
-            return rule == .never ? Polarity(inverted: false, reason: "MinIsWhite, --invert never")
+            return rule == .never ? Polarity(inverted: false, reason: "MinIsWhite, inversion rule never")
                                   : Polarity(inverted: true, reason: "MinIsWhite")
         }
     }

@@ -23,7 +23,7 @@ enum TIFFScaling {
         case .float(let f):
             d.range = [0, 1]
             let (scaled, clamped) = try floats(f.values, clip: options.clip, polarity: polarity, path: path)
-            if clamped > 0 { d.warnings.append("\(clamped) float samples outside 0…1 clamped (clip option)") }
+            if clamped > 0 { d.warnings.append("\(clamped) float samples outside 0…1 clamped (clip)") }
             pixels = scaled
         }
         return WindowedFrame(rows: frame.rows, columns: frame.columns, pixels: pixels, decision: d)
@@ -57,7 +57,7 @@ enum TIFFScaling {
                 outside += 1
                 if !clip {
                     throw MammoPrepError(path: path, stage: .window, code: .outOfRange,
-                                         detail: "float sample \(v) at index \(i) outside 0…1 (clip option not set)")
+                                         detail: "float sample \(v) at index \(i) outside 0…1", remedy: .clip)
                 }
                 pixels[i] = Swift.min(Swift.max(v, 0), 1)
             }

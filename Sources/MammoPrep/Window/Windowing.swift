@@ -43,18 +43,6 @@ public struct WindowingOptions: Sendable, Equatable {
     /// Float TIFF: clamp values outside 0…1 instead of refusing the image.
     public var clip: Bool
 
-    /// The options as JSON members, in one order, for every record that lists them (convert.json,
-    /// stats.json's pipeline, preprocess.json).
-    public var jsonPairs: [(String, JSONValue)] {
-        [
-            ("voiSource", .string(voiSource.rawValue)), ("windowIndex", .int(windowIndex)),
-            ("window", explicitWindow.map { .array([.double($0.center), .double($0.width)]) } ?? .null),
-            ("voiFunction", JSONValue(functionOverride?.rawValue)),
-            ("noVOI", .string(noVOI.rawValue)), ("invert", .string(invert.rawValue)),
-            ("clip", .bool(clip)),
-        ]
-    }
-
     public init(voiSource: VOISource = .auto, windowIndex: Int = 0, explicitWindow: WindowSetting? = nil,
                 functionOverride: VOIFunction? = nil, noVOI: NoVOIRule = .range, invert: Inversion = .auto,
                 clip: Bool = false) {
@@ -116,21 +104,6 @@ public struct WindowingDecision: Sendable, Equatable {
 
     public init() {}
 
-    public var json: JSONValue {
-        .object([
-            ("modality", .string(modality.rawValue)), ("rescaleSlope", JSONValue(rescaleSlope)),
-            ("rescaleIntercept", JSONValue(rescaleIntercept)),
-            ("modalityLUTDescriptor", modalityLUTDescriptor.map { .array($0.map(JSONValue.int)) } ?? .null),
-            ("voiSource", .string(voiSource.rawValue)), ("index", JSONValue(index)),
-            ("center", JSONValue(center)), ("width", JSONValue(width)),
-            ("function", JSONValue(function?.rawValue)), ("explanation", JSONValue(explanation)),
-            ("voiLUTDescriptor", voiLUTDescriptor.map { .array($0.map(JSONValue.int)) } ?? .null),
-            ("noVOIRule", JSONValue(noVOIRule?.rawValue)),
-            ("range", range.map { .array($0.map(JSONValue.double)) } ?? .null),
-            ("inverted", .bool(inverted)), ("inversionReason", .string(inversionReason)),
-            ("warnings", .array(warnings.map(JSONValue.string))),
-        ])
-    }
 }
 
 /// A windowed frame: Float32 values in [0, 1], row-major.

@@ -137,6 +137,24 @@ import Testing
         }
     }
 
+    @Test func unusableAttributesReachTheRecordAndTheManifestLine() throws {
+        let path = try DecoderSeamTests.writeDICOM([
+            (0x0028, 0x1050, "DS", Array("2048".utf8)),
+            (0x0028, 0x1051, "DS", Array("SECRETVALUE".utf8)),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let record = try FramePipeline().tensor(path: path).record
+        #expect(record.attributeWarnings.first?.description == "(0028,1051) Window Width: value not a decimal string")
+        #expect(record.attributeWarnings.allSatisfy { $0.tag == DICOMTag(0x0028, 0x1051) })
+        #expect(record.windowing.voiSource == .none, "no usable window: the no-VOI rule")
+        let line = JSONValue.object(record.manifestPairs(output: "x.npy", dtype: "float32", adapter: AdapterOptions(),
+                                                         configurationHash: "h")).serialized()
+        #expect(line.contains(#""attributeWarnings": ["(0028,1051) Window Width: value not a decimal string""#))
+        #expect(!line.contains("SECRETVALUE"))
+        let tiff = try #require(Self.inputs.first { $0.format == "tiff" })
+        #expect(try FramePipeline().tensor(path: tiff.url.path).record.attributeWarnings.isEmpty)
+    }
+
     final class Results: @unchecked Sendable {
         private let lock = NSLock()
         private var values: [[Float]?]

@@ -43,7 +43,7 @@ import Testing
             ("MONOCHROME2", "INVERSE", .auto, "Presentation LUT Shape INVERSE"),
             ("MONOCHROME2", nil, .auto, "MONOCHROME2"),
             (nil, nil, .auto, "no Photometric Interpretation"),
-            ("MONOCHROME1", nil, .never, "--invert never"),
+            ("MONOCHROME1", nil, .never, "inversion rule never"),
             ("MONOCHROME2", "INVERSE", .dcmtk, "Presentation LUT Shape INVERSE (DCMTK rule)"),
             ("MONOCHROME1", "IDENTITY", .dcmtk, "Presentation LUT Shape IDENTITY (DCMTK rule)"),
             ("MONOCHROME1", nil, .dcmtk, "MONOCHROME1, no Presentation LUT Shape (DCMTK rule)"),
@@ -59,7 +59,7 @@ import Testing
     func tiffRule(rule: Rule) {
         let white = Polarity.resolve(tiff: .minIsWhite, rule: rule)
         #expect(white.inverted == (rule != .never))
-        #expect(white.reason == (rule == .never ? "MinIsWhite, --invert never" : "MinIsWhite"))
+        #expect(white.reason == (rule == .never ? "MinIsWhite, inversion rule never" : "MinIsWhite"))
         #expect(Polarity.resolve(tiff: .minIsBlack, rule: rule) == Polarity(inverted: false, reason: "MinIsBlack"))
     }
 

@@ -55,7 +55,7 @@ import Testing
             try TIFFScaling.floats(wide, clip: false, polarity: Self.keep, path: "x.tif")
         }
         #expect(error?.code == .outOfRange && error?.stage == .window)
-        #expect(error?.detail == "float sample 1.5 at index 1 outside 0…1 (clip option not set)")
+        #expect(error?.detail == "float sample 1.5 at index 1 outside 0…1" && error?.remedy == .clip)
         let (clipped, count) = try TIFFScaling.floats(wide, clip: true, polarity: Self.keep, path: "")
         #expect(clipped == [0, 1, 0, 0.5] && count == 2)
         let nan = #expect(throws: MammoPrepError.self) {
@@ -65,7 +65,7 @@ import Testing
         let frame = DecodedFrame.float(FloatFrame(rows: 1, columns: 4, values: wide))
         let out = try TIFFScaling.apply(frame, page: Self.page(format: .float, columns: 4),
                                         options: WindowingOptions(clip: true), path: "")
-        #expect(out.decision.warnings == ["2 float samples outside 0…1 clamped (clip option)"])
+        #expect(out.decision.warnings == ["2 float samples outside 0…1 clamped (clip)"])
         #expect(out.decision.range == [0, 1])
         #expect(!out.decision.warnings[0].contains("--"))
     }
