@@ -51,3 +51,16 @@ def test_the_checker_sees_a_backward_edge(tmp_path, monkeypatch):
     (lib / "Stats" / "B.swift").write_text("// Runner in a comment does not count\nstruct S { let r: Runner }\n")
     monkeypatch.setattr(checker, "LIBRARY", lib)
     assert checker.backward(checker.analyse()) == [("Stats", "Pipeline", ["Runner"])]
+
+
+def test_every_public_type_is_documented():
+    import re
+    table = (ROOT / "docs" / "architecture.md").read_text().split("## The public API", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`(\w+)`", table))
+    public = set()
+    for path in (ROOT / "Sources" / "MammoPrep").rglob("*.swift"):
+        public |= set(re.findall(r"^public (?:final |indirect )*(?:struct|enum|class|protocol|actor) (\w+)",
+                                 path.read_text(), re.M))
+    assert len(public) >= 20
+    assert public - documented == set(), "public but not in docs/architecture.md"
+    assert documented - public <= {"Workspace", "package", "internal", "public"}, "documented but not public"

@@ -16,16 +16,16 @@ public struct WindowSetting: Sendable, Equatable {
 /// LUT Explanation (PS3.3 C.11.1.1.1, C.11.2.1.1). Kept raw: which way to read the first mapped
 /// value (US or SS) and whether 8-bit entries are packed two per OW word are decided by the
 /// windowing stage, which knows the context (windowing.md §2, §4).
-public struct LookupTableItem: Sendable, Equatable {
+package struct LookupTableItem: Sendable, Equatable {
     /// Descriptor words as stored: [entries (0 means 65536), first mapped value, bits per entry].
-    public var descriptor: [UInt16]
+    package var descriptor: [UInt16]
     /// LUT Data words in host order.
-    public var data: [UInt16]
-    public var explanation: String?
+    package var data: [UInt16]
+    package var explanation: String?
     /// (0028,3004) Modality LUT Type, for Modality LUT items.
-    public var lutType: String?
+    package var lutType: String?
 
-    public init(descriptor: [UInt16], data: [UInt16], explanation: String? = nil, lutType: String? = nil) {
+    package init(descriptor: [UInt16], data: [UInt16], explanation: String? = nil, lutType: String? = nil) {
         self.descriptor = descriptor
         self.data = data
         self.explanation = explanation
@@ -33,28 +33,28 @@ public struct LookupTableItem: Sendable, Equatable {
     }
 
     /// Number of entries: the first descriptor value, 0 meaning 2^16 (C.11.1.1.1).
-    public var entryCount: Int { descriptor.first.map { $0 == 0 ? 65536 : Int($0) } ?? 0 }
+    package var entryCount: Int { descriptor.first.map { $0 == 0 ? 65536 : Int($0) } ?? 0 }
     /// Bits per entry: the third descriptor value.
-    public var bitsPerEntry: Int { descriptor.count > 2 ? Int(descriptor[2]) : 0 }
+    package var bitsPerEntry: Int { descriptor.count > 2 ? Int(descriptor[2]) : 0 }
 }
 
 /// The grey-level transforms that apply to a frame, from one place in the dataset (top level, shared
 /// functional group or per-frame functional group). `nil` means "not given here".
-public struct GrayscaleTransforms: Sendable, Equatable {
-    public var rescaleSlope: Double?
-    public var rescaleIntercept: Double?
-    public var rescaleType: String?
-    public var modalityLUT: LookupTableItem?
-    public var windows: [WindowSetting] = []
-    public var voiLUTFunction: String?
-    public var voiLUTs: [LookupTableItem] = []
+package struct GrayscaleTransforms: Sendable, Equatable {
+    package var rescaleSlope: Double?
+    package var rescaleIntercept: Double?
+    package var rescaleType: String?
+    package var modalityLUT: LookupTableItem?
+    package var windows: [WindowSetting] = []
+    package var voiLUTFunction: String?
+    package var voiLUTs: [LookupTableItem] = []
 
-    public init() {}
+    package init() {}
 
     /// True when this group carries Pixel Value Transformation / Modality LUT content.
-    public var hasModality: Bool { rescaleSlope != nil || rescaleIntercept != nil || modalityLUT != nil }
+    package var hasModality: Bool { rescaleSlope != nil || rescaleIntercept != nil || modalityLUT != nil }
     /// True when this group carries VOI content (windows or LUTs).
-    public var hasVOI: Bool { !windows.isEmpty || !voiLUTs.isEmpty || voiLUTFunction != nil }
+    package var hasVOI: Bool { !windows.isEmpty || !voiLUTs.isEmpty || voiLUTFunction != nil }
 }
 
 /// An attribute that was present but could not be used, and so was treated as absent (the pixels
@@ -75,43 +75,43 @@ public struct AttributeWarning: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Everything later stages and `inspect` need from a DICOM dataset. No patient identifiers are read.
-public struct DICOMAttributes: Sendable, Equatable {
-    public var transferSyntaxUID: String
-    public var sopClassUID: String?
-    public var modality: String?
-    public var presentationIntentType: String?
-    public var manufacturer: String?
-    public var imageLaterality: String?
-    public var viewPosition: String?
+package struct DICOMAttributes: Sendable, Equatable {
+    package var transferSyntaxUID: String
+    package var sopClassUID: String?
+    package var modality: String?
+    package var presentationIntentType: String?
+    package var manufacturer: String?
+    package var imageLaterality: String?
+    package var viewPosition: String?
 
-    public var rows: Int
-    public var columns: Int
-    public var frames: Int
-    public var samplesPerPixel: Int
-    public var photometricInterpretation: String?
-    public var bitsAllocated: Int
-    public var bitsStored: Int
-    public var highBit: Int
-    public var pixelRepresentation: Int
+    package var rows: Int
+    package var columns: Int
+    package var frames: Int
+    package var samplesPerPixel: Int
+    package var photometricInterpretation: String?
+    package var bitsAllocated: Int
+    package var bitsStored: Int
+    package var highBit: Int
+    package var pixelRepresentation: Int
 
     /// (0028,0120) / (0028,0121) as raw 16-bit words (US or SS by Pixel Representation).
-    public var pixelPaddingValue: UInt16?
-    public var pixelPaddingRangeLimit: UInt16?
-    public var pixelIntensityRelationship: String?
-    public var pixelIntensityRelationshipSign: Int?
-    public var presentationLUTShape: String?
+    package var pixelPaddingValue: UInt16?
+    package var pixelPaddingRangeLimit: UInt16?
+    package var pixelIntensityRelationship: String?
+    package var pixelIntensityRelationshipSign: Int?
+    package var presentationLUTShape: String?
 
     /// Top-level Modality LUT / VOI LUT module content.
-    public var topLevel: GrayscaleTransforms
+    package var topLevel: GrayscaleTransforms
     /// Shared Functional Groups (5200,9229) content, enhanced multi-frame objects only.
-    public var shared: GrayscaleTransforms?
+    package var shared: GrayscaleTransforms?
     /// Per-frame Functional Groups (5200,9230) content, one entry per frame (enhanced objects only).
-    public var perFrame: [GrayscaleTransforms?]
+    package var perFrame: [GrayscaleTransforms?]
 
     /// Attributes present but unusable, each treated as absent, in reading order.
-    public var warnings: [AttributeWarning] = []
+    package var warnings: [AttributeWarning] = []
 
-    public init(transferSyntaxUID: String, rows: Int, columns: Int, frames: Int, samplesPerPixel: Int,
+    package init(transferSyntaxUID: String, rows: Int, columns: Int, frames: Int, samplesPerPixel: Int,
                 bitsAllocated: Int, bitsStored: Int, highBit: Int, pixelRepresentation: Int) {
         self.transferSyntaxUID = transferSyntaxUID
         self.rows = rows
@@ -130,7 +130,7 @@ public struct DICOMAttributes: Sendable, Equatable {
     /// overrides shared, which overrides the top level, macro by macro (windowing.md §8,
     /// PS3.3 C.7.6.16): the Pixel Value Transformation (rescale / modality LUT) and the
     /// Frame VOI LUT are each taken whole from the most specific place that has them.
-    public func transforms(forFrame frame: Int) -> GrayscaleTransforms {
+    package func transforms(forFrame frame: Int) -> GrayscaleTransforms {
         let specific = frame < perFrame.count ? perFrame[frame] : nil
         var result = topLevel
         for group in [shared, specific].compactMap({ $0 }) {
@@ -150,7 +150,7 @@ public struct DICOMAttributes: Sendable, Equatable {
     }
 
     /// The stored-value layout these attributes declare, or nil when it breaks PS3.5 8.1.1.
-    public var layout: StoredValueLayout? {
+    package var layout: StoredValueLayout? {
         StoredValueLayout(bitsAllocated: bitsAllocated, bitsStored: bitsStored, highBit: highBit,
                           isSigned: pixelRepresentation == 1)
     }

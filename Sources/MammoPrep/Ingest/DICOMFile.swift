@@ -37,7 +37,7 @@ public struct ReadLimits: Sendable, Equatable {
 /// Not thread-safe: use one instance per thread (distinct instances may decode concurrently).
 public final class DICOMFile {
     public let path: String
-    public let attributes: DICOMAttributes
+    package let attributes: DICOMAttributes
     private let handle: OpaquePointer
     private let layout: StoredValueLayout
     private let family: TransferSyntax.Family
@@ -48,7 +48,7 @@ public final class DICOMFile {
     /// (`ImageFormat.detect`), presence of pixel data, grayscale, sample layout, dimensions against
     /// `limits`, native data length, transfer syntax support. Throws a `MammoPrepError` naming the
     /// reason.
-    public convenience init(path: String, limits: ReadLimits = .standard) throws {
+    package convenience init(path: String, limits: ReadLimits = .standard) throws {
         guard try ImageFormat.detect(path: path) == .dicom else {
             throw MammoPrepError(path: path, stage: .read, code: .notDICOM,
                                  detail: "no DICM prefix and no DICOM dataset at the start of the file")
@@ -91,14 +91,14 @@ public final class DICOMFile {
     /// Decodes frame `index` (0-based) to stored values: masked to Bits Stored at High Bit and, for
     /// Pixel Representation 1, sign-extended (PS3.5 8.1.1). This also corrects JPEG-LS and J2K
     /// codestreams whose signedness disagrees with Pixel Representation (windowing.md §1).
-    public func readFrame(_ index: Int, options: DecodeOptions = .standard) throws -> StoredFrame {
+    package func readFrame(_ index: Int, options: DecodeOptions = .standard) throws -> StoredFrame {
         try readRawFrame(index, options: options).canonical()
     }
 
     /// One frame as decoded, before masking to Bits Stored: the allocated words and the layout
     /// that turns each into a stored value. `Windowing.apply(raw:…)` folds the masking into its
     /// lookup table, saving a pass over the frame; `canonical()` gives the `StoredFrame`.
-    public func readRawFrame(_ index: Int, options: DecodeOptions = .standard) throws -> RawFrame {
+    package func readRawFrame(_ index: Int, options: DecodeOptions = .standard) throws -> RawFrame {
         var storage: [UInt16] = []
         return try readRawFrame(index, options: options, reusing: &storage)
     }
@@ -106,7 +106,7 @@ public final class DICOMFile {
     /// `readRawFrame(_:options:)` decoding into `storage`'s buffer when it is uniquely owned (it is
     /// taken, `storage` is left empty): a worker that hands the words back after each image decodes
     /// every image of the same size into the same memory, without fresh pages.
-    public func readRawFrame(_ index: Int, options: DecodeOptions = .standard,
+    package func readRawFrame(_ index: Int, options: DecodeOptions = .standard,
                              reusing storage: inout [UInt16]) throws -> RawFrame {
         try decodeFrame(index, options: options, reusing: &storage).frame
     }
@@ -133,7 +133,7 @@ public final class DICOMFile {
     }
 
     /// Versions of the decoders, for manifests.
-    public static var decoderVersions: [String: String] {
+    package static var decoderVersions: [String: String] {
         ["dcmtk": String(cString: CDCMTKShim_dcmtkVersion()), "openjpeg": String(cString: CDCMTKShim_openjpegVersion())]
     }
 

@@ -9,7 +9,7 @@ public struct DICOMTag: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `(group << 16) | element`, the form the C shim takes.
-    public var combined: UInt32 { UInt32(group) << 16 | UInt32(element) }
+    package var combined: UInt32 { UInt32(group) << 16 | UInt32(element) }
 
     public var description: String {
         func hex(_ v: UInt16) -> String {
@@ -21,7 +21,7 @@ public struct DICOMTag: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The tags mammo-prep reads. Names follow PS3.6.
-public extension DICOMTag {
+package extension DICOMTag {
     static let sopClassUID = DICOMTag(0x0008, 0x0016)
     static let modality = DICOMTag(0x0008, 0x0060)
     static let presentationIntentType = DICOMTag(0x0008, 0x0068)
@@ -86,9 +86,9 @@ public extension DICOMTag {
 /// Transfer syntaxes by UID, with the names used in messages and docs (PS3.6 Annex A) and the codec
 /// family each is decoded as. This table is the one list of supported syntaxes: the shim decodes
 /// whatever it is handed, and `DecoderSelection` picks the decoder from the family.
-public enum TransferSyntax {
+package enum TransferSyntax {
     /// How a syntax's pixel data is stored, i.e. which decoder family reads it.
-    public enum Family: String, Sendable, CaseIterable {
+    package enum Family: String, Sendable, CaseIterable {
         /// Uncompressed (DCMTK inflates Deflated on load).
         case native
         /// JPEG processes 1, 2/4, 14 and 14 SV1.
@@ -118,15 +118,15 @@ public enum TransferSyntax {
         ("1.2.840.10008.1.2.5", "RLE Lossless", .rle),
     ]
 
-    public static let names: [String: String] = Dictionary(uniqueKeysWithValues: table.map { ($0.uid, $0.name) })
+    package static let names: [String: String] = Dictionary(uniqueKeysWithValues: table.map { ($0.uid, $0.name) })
 
     private static let families: [String: Family] = Dictionary(uniqueKeysWithValues: table.map { ($0.uid, $0.family) })
 
     /// The syntaxes this build decodes.
-    public static var supported: Set<String> { Set(names.keys) }
+    package static var supported: Set<String> { Set(names.keys) }
 
-    public static func name(_ uid: String) -> String { names[uid] ?? "unknown" }
+    package static func name(_ uid: String) -> String { names[uid] ?? "unknown" }
 
     /// The decoder family of a supported syntax; nil for any other.
-    public static func family(_ uid: String) -> Family? { families[uid] }
+    package static func family(_ uid: String) -> Family? { families[uid] }
 }

@@ -17,7 +17,7 @@ public enum ImageFormat: String, Sendable, Codable {
     }
 
     /// Content sniffing on the first (up to) 132 bytes.
-    public static func detect(head: [UInt8]) -> ImageFormat? {
+    package static func detect(head: [UInt8]) -> ImageFormat? {
         if head.count >= 132, head[128...131].elementsEqual("DICM".utf8) { return .dicom }
         if head.count >= 4 {
             let tiffMagic: [[UInt8]] = [[0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A],
@@ -78,7 +78,7 @@ public enum InputImage {
         return nil
     }
 
-    public func readFrame(_ index: Int) throws -> DecodedFrame {
+    package func readFrame(_ index: Int) throws -> DecodedFrame {
         switch self {
         case .dicom(let f): return .integer(try f.readFrame(index))
         case .tiff(let f): return try f.readFrame(index)

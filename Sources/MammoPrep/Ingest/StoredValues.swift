@@ -4,15 +4,15 @@
 /// Words are kept in one canonical 16-bit form: unsigned values as themselves, signed values as the
 /// bit pattern of their `Int16`. Every value of every supported depth (Bits Stored ≤ 16) fits, and
 /// the windowing stage can map any frame through a 65,536-entry table indexed by the word.
-public struct StoredFrame: Sendable, Equatable {
-    public let rows: Int
-    public let columns: Int
-    public let bitsStored: Int
-    public let isSigned: Bool
+package struct StoredFrame: Sendable, Equatable {
+    package let rows: Int
+    package let columns: Int
+    package let bitsStored: Int
+    package let isSigned: Bool
     /// Row-major canonical words (see the type's documentation); `rows × columns` of them.
-    public var words: [UInt16]
+    package var words: [UInt16]
 
-    public init(rows: Int, columns: Int, bitsStored: Int, isSigned: Bool, words: [UInt16]) {
+    package init(rows: Int, columns: Int, bitsStored: Int, isSigned: Bool, words: [UInt16]) {
         precondition(words.count == rows * columns, "StoredFrame: \(words.count) words for \(rows)x\(columns)")
         self.rows = rows
         self.columns = columns
@@ -23,30 +23,30 @@ public struct StoredFrame: Sendable, Equatable {
 
     /// The stored value at a row-major index.
     @inlinable
-    public subscript(index: Int) -> Int32 {
+    package subscript(index: Int) -> Int32 {
         isSigned ? Int32(Int16(bitPattern: words[index])) : Int32(words[index])
     }
 
     /// All stored values, row-major, widened to `Int32`.
-    public func values() -> [Int32] {
+    package func values() -> [Int32] {
         isSigned ? words.map { Int32(Int16(bitPattern: $0)) } : words.map { Int32($0) }
     }
 
     /// Smallest and largest value Bits Stored and Pixel Representation allow (PS3.3 C.7.6.3.1).
-    public var representableRange: ClosedRange<Int32> {
+    package var representableRange: ClosedRange<Int32> {
         StoredValueLayout.range(bitsStored: bitsStored, isSigned: isSigned)
     }
 }
 
 /// A frame of allocated words as the decoder produced them (host order), not yet masked to Bits
 /// Stored or sign-extended: `layout` says how (PS3.5 8.1.1).
-public struct RawFrame: Sendable, Equatable {
-    public let rows: Int
-    public let columns: Int
-    public let layout: StoredValueLayout
-    public var words: [UInt16]
+package struct RawFrame: Sendable, Equatable {
+    package let rows: Int
+    package let columns: Int
+    package let layout: StoredValueLayout
+    package var words: [UInt16]
 
-    public init(rows: Int, columns: Int, layout: StoredValueLayout, words: [UInt16]) {
+    package init(rows: Int, columns: Int, layout: StoredValueLayout, words: [UInt16]) {
         precondition(words.count == rows * columns, "RawFrame: \(words.count) words for \(rows)x\(columns)")
         self.rows = rows
         self.columns = columns
@@ -55,7 +55,7 @@ public struct RawFrame: Sendable, Equatable {
     }
 
     /// The stored values, masked and sign-extended.
-    public func canonical() -> StoredFrame {
+    package func canonical() -> StoredFrame {
         var words = self.words
         layout.canonicalize(&words)
         return StoredFrame(rows: rows, columns: columns, bitsStored: layout.bitsStored, isSigned: layout.isSigned,
@@ -68,15 +68,15 @@ public struct RawFrame: Sendable, Equatable {
 /// Corresponds to DCMTK `DiInputPixelTemplate` (`diinpxt.h`): value = (word >> (HB + 1 − BS)) & mask,
 /// then sign extension; this honours High Bit, which pydicom ignores (it assumes HB = BS − 1; the two
 /// agree on every conformant DX/MG object, C.8.11.3).
-public struct StoredValueLayout: Sendable, Equatable {
-    public let bitsAllocated: Int
-    public let bitsStored: Int
-    public let highBit: Int
-    public let isSigned: Bool
+package struct StoredValueLayout: Sendable, Equatable {
+    package let bitsAllocated: Int
+    package let bitsStored: Int
+    package let highBit: Int
+    package let isSigned: Bool
 
     /// Validates the layout: 1 ≤ Bits Stored ≤ 16, Bits Stored ≤ Bits Allocated, and
     /// Bits Stored − 1 ≤ High Bit < Bits Allocated (PS3.5 8.1.1).
-    public init?(bitsAllocated: Int, bitsStored: Int, highBit: Int, isSigned: Bool) {
+    package init?(bitsAllocated: Int, bitsStored: Int, highBit: Int, isSigned: Bool) {
         guard (1...16).contains(bitsStored), bitsStored <= bitsAllocated,
               highBit >= bitsStored - 1, highBit < bitsAllocated, bitsAllocated <= 16 else { return nil }
         self.bitsAllocated = bitsAllocated
@@ -90,7 +90,7 @@ public struct StoredValueLayout: Sendable, Equatable {
 
     /// The canonical word (see `StoredFrame`) of one raw allocated word.
     @inlinable
-    public func canonicalWord(_ raw: UInt16) -> UInt16 {
+    package func canonicalWord(_ raw: UInt16) -> UInt16 {
         let value = (raw >> shift) & mask
         guard isSigned, bitsStored < 16 else { return value }
         let signBit = UInt16(1) << UInt16(bitsStored - 1)
@@ -99,14 +99,14 @@ public struct StoredValueLayout: Sendable, Equatable {
 
     /// The stored value of one raw allocated word.
     @inlinable
-    public func storedValue(_ raw: UInt16) -> Int32 {
+    package func storedValue(_ raw: UInt16) -> Int32 {
         let word = canonicalWord(raw)
         return isSigned ? Int32(Int16(bitPattern: word)) : Int32(word)
     }
 
     /// Masks and sign-extends a whole frame of raw words in place. The common conformant layouts
     /// (unsigned with HB = BS − 1 and nothing to mask) cost nothing.
-    public func canonicalize(_ words: inout [UInt16]) {
+    package func canonicalize(_ words: inout [UInt16]) {
         if !isSigned && shift == 0 && mask == 0xFFFF { return }
         if !isSigned && shift == 0 {
             let m = mask
@@ -120,7 +120,7 @@ public struct StoredValueLayout: Sendable, Equatable {
         }
     }
 
-    public static func range(bitsStored: Int, isSigned: Bool) -> ClosedRange<Int32> {
+    package static func range(bitsStored: Int, isSigned: Bool) -> ClosedRange<Int32> {
         isSigned ? (-(Int32(1) << (bitsStored - 1)))...((Int32(1) << (bitsStored - 1)) - 1)
                  : 0...((Int32(1) << bitsStored) - 1)
     }

@@ -1,27 +1,27 @@
 internal import CTIFF
 
 /// One page (image file directory) of a TIFF file, as the ingest stage sees it.
-public struct TIFFPage: Sendable, Equatable {
-    public enum SampleFormat: String, Sendable { case uint, int, float }
-    public enum Photometric: String, Sendable { case minIsBlack = "MinIsBlack", minIsWhite = "MinIsWhite" }
+package struct TIFFPage: Sendable, Equatable {
+    package enum SampleFormat: String, Sendable { case uint, int, float }
+    package enum Photometric: String, Sendable { case minIsBlack = "MinIsBlack", minIsWhite = "MinIsWhite" }
 
-    public var rows: Int
-    public var columns: Int
-    public var bitsPerSample: Int
-    public var sampleFormat: SampleFormat
-    public var photometric: Photometric
+    package var rows: Int
+    package var columns: Int
+    package var bitsPerSample: Int
+    package var sampleFormat: SampleFormat
+    package var photometric: Photometric
     /// TIFF Compression tag value (1 none, 5 LZW, 8/32946 Deflate, 32773 PackBits, …).
-    public var compression: Int
-    public var isTiled: Bool
+    package var compression: Int
+    package var isTiled: Bool
 }
 
 /// 32-bit float samples (TIFF SampleFormat 3), row-major.
-public struct FloatFrame: Sendable, Equatable {
-    public let rows: Int
-    public let columns: Int
-    public var values: [Float]
+package struct FloatFrame: Sendable, Equatable {
+    package let rows: Int
+    package let columns: Int
+    package var values: [Float]
 
-    public init(rows: Int, columns: Int, values: [Float]) {
+    package init(rows: Int, columns: Int, values: [Float]) {
         precondition(values.count == rows * columns)
         self.rows = rows
         self.columns = columns
@@ -30,14 +30,14 @@ public struct FloatFrame: Sendable, Equatable {
 }
 
 /// A decoded frame: integer stored values (DICOM, integer TIFF) or float samples (float TIFF).
-public enum DecodedFrame: Sendable, Equatable {
+package enum DecodedFrame: Sendable, Equatable {
     case integer(StoredFrame)
     case float(FloatFrame)
 
-    public var rows: Int {
+    package var rows: Int {
         switch self { case .integer(let f): return f.rows; case .float(let f): return f.rows }
     }
-    public var columns: Int {
+    package var columns: Int {
         switch self { case .integer(let f): return f.columns; case .float(let f): return f.columns }
     }
 }
@@ -47,8 +47,8 @@ public enum DecodedFrame: Sendable, Equatable {
 /// page is a frame. Not thread-safe: one instance per thread.
 public final class TIFFFile {
     public let path: String
-    public let pages: [TIFFPage]
-    public let isBigTIFF: Bool
+    package let pages: [TIFFPage]
+    package let isBigTIFF: Bool
     private let tiff: OpaquePointer
     private let sink: UnsafeMutablePointer<CTIFF_ErrorSink>
 
@@ -57,7 +57,7 @@ public final class TIFFFile {
         sink.deallocate()
     }
 
-    public init(path: String, limits: ReadLimits = .standard) throws {
+    package init(path: String, limits: ReadLimits = .standard) throws {
         self.path = path
         let sink = UnsafeMutablePointer<CTIFF_ErrorSink>.allocate(capacity: 1)
         sink.initialize(to: CTIFF_ErrorSink())
@@ -96,7 +96,7 @@ public final class TIFFFile {
     /// Decodes page `index`: integer pages as unmasked unsigned values (Bits Stored = BitsPerSample:
     /// 12-bit data in 16-bit samples is returned as is), float pages as floats. Byte order is
     /// handled by libtiff.
-    public func readFrame(_ index: Int) throws -> DecodedFrame {
+    package func readFrame(_ index: Int) throws -> DecodedFrame {
         guard index >= 0, index < pages.count else {
             throw MammoPrepError(path: path, stage: .decode, code: .shortPixelData,
                                  detail: "page \(index) requested, the file has \(pages.count)")
@@ -237,5 +237,5 @@ public final class TIFFFile {
     }
 
     /// libtiff's version line, for manifests.
-    public static var libraryVersion: String { String(cString: CTIFF_version()).split(separator: "\n").first.map(String.init) ?? "" }
+    package static var libraryVersion: String { String(cString: CTIFF_version()).split(separator: "\n").first.map(String.init) ?? "" }
 }

@@ -1,19 +1,19 @@
 /// A Modality or VOI LUT resolved from its raw item (PS3.3 C.11.1.1.1, C.11.2.1.1): the first
 /// stored/modality value mapped, the entries, and their bit depth.
-public struct LookupTable: Sendable, Equatable {
+package struct LookupTable: Sendable, Equatable {
     /// Input value mapped to `entries[0]`.
-    public let firstMapped: Int
+    package let firstMapped: Int
     /// Output values, each in 0…2^bits − 1.
-    public let entries: [UInt16]
+    package let entries: [UInt16]
     /// Bits per entry (third descriptor value).
-    public let bits: Int
+    package let bits: Int
     /// Whether 8-bit entries were found packed two per OW word (unpacked here, low byte first).
-    public let unpacked: Bool
+    package let unpacked: Bool
 
     /// Resolves a raw item. `signedFirst`: read the descriptor's second value as SS (Pixel
     /// Representation 1 for a Modality LUT; modality output that can be negative for a VOI LUT),
     /// else US. Count 0 means 65,536 entries. Returns a reason instead when the item is unusable.
-    public static func resolve(_ item: LookupTableItem, signedFirst: Bool) -> Result<LookupTable, LUTProblem> {
+    package static func resolve(_ item: LookupTableItem, signedFirst: Bool) -> Result<LookupTable, LUTProblem> {
         guard item.descriptor.count == 3 else { return .failure(.descriptor("LUT Descriptor has \(item.descriptor.count) values, not 3")) }
         let count = item.entryCount
         let bits = item.bitsPerEntry
@@ -39,13 +39,13 @@ public struct LookupTable: Sendable, Equatable {
     }
 
     /// Largest output value the entries' bit depth allows: 2^bits − 1.
-    public var outputMaximum: Double { Double((1 << bits) - 1) }
+    package var outputMaximum: Double { Double((1 << bits) - 1) }
 
     /// The entry for input `x`: inputs below `firstMapped` take the first entry, inputs at or above
     /// `firstMapped + count − 1` the last (C.11.1.1.1, C.11.2.1.1). Non-integer inputs (after a
     /// rescale) are truncated toward zero first, as pydicom does and DCMTK's integer pipeline implies.
     @inlinable
-    public func entry(for x: Double) -> UInt16 {
+    package func entry(for x: Double) -> UInt16 {
         let index = Int(x.rounded(.towardZero)) - firstMapped
         if index <= 0 { return entries[0] }
         if index >= entries.count - 1 { return entries[entries.count - 1] }
@@ -54,18 +54,18 @@ public struct LookupTable: Sendable, Equatable {
 
     /// Warning text when a LUT declared with `bits` never uses its top bit (e.g. 12-bit data in a
     /// 16-bit LUT): the image will look dark under the descriptor rule (docs/windowing.md §4).
-    public var underuseWarning: String? {
+    package var underuseWarning: String? {
         guard bits > 1, let maximum = entries.max(), Int(maximum) < 1 << (bits - 1) else { return nil }
         return "LUT entries reach \(maximum), below half of the declared \(bits)-bit range"
     }
 }
 
 /// Why a LUT item could not be used.
-public enum LUTProblem: Error, Sendable, Equatable, CustomStringConvertible {
+package enum LUTProblem: Error, Sendable, Equatable, CustomStringConvertible {
     case descriptor(String)
     case data(String)
 
-    public var description: String {
+    package var description: String {
         switch self { case .descriptor(let s), .data(let s): return s }
     }
 }

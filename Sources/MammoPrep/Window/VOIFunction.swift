@@ -8,7 +8,7 @@ public enum VOIFunction: String, Sendable, CaseIterable, Codable {
 
     /// Parses (0028,1056) case-insensitively after trimming (pydicom upper-cases; DCMTK would
     /// ignore anything but exact "LINEAR"/"SIGMOID"). Unknown values give nil.
-    public init?(attribute: String) {
+    package init?(attribute: String) {
         let value = attribute.trimmingCharacters(in: [" ", "\0"]).uppercased()
         self.init(rawValue: value)
     }
@@ -28,7 +28,7 @@ public enum VOIFunction: String, Sendable, CaseIterable, Codable {
 
     /// The smallest valid width: LINEAR needs w ≥ 1 (C.11.2.1.2.1), the others w > 0
     /// (C.11.2.1.3.1, C.11.2.1.3.2).
-    public func accepts(width: Double) -> Bool {
+    package func accepts(width: Double) -> Bool {
         guard width.isFinite else { return false }
         return self == .linear ? width >= 1 : width > 0
     }
@@ -43,7 +43,7 @@ public enum VOIFunction: String, Sendable, CaseIterable, Codable {
     ///
     /// - Precondition: `accepts(width: w)`.
     @inlinable
-    public func evaluate(_ x: Double, center c: Double, width w: Double) -> Double {
+    package func evaluate(_ x: Double, center c: Double, width w: Double) -> Double {
         switch self {
         case .linear:
             if x <= c - 0.5 - (w - 1) / 2 { return 0 }

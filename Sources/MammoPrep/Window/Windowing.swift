@@ -107,23 +107,23 @@ public struct WindowingDecision: Sendable, Equatable {
 }
 
 /// A windowed frame: Float32 values in [0, 1], row-major.
-public struct WindowedFrame: Sendable, Equatable {
-    public let rows: Int
-    public let columns: Int
-    public var pixels: [Float]
-    public var decision: WindowingDecision
+package struct WindowedFrame: Sendable, Equatable {
+    package let rows: Int
+    package let columns: Int
+    package var pixels: [Float]
+    package var decision: WindowingDecision
 }
 
 /// The windowing stage: stored values + attributes + options → Float32 in [0, 1] (computed in
 /// Double) and a decision record. Order (docs/windowing.md §0, PS3.4 N.2): Modality LUT → VOI →
 /// polarity. A pure function of its inputs.
-public enum Windowing {
+package enum Windowing {
     /// Windows one DICOM frame.
     ///
     /// The transform is evaluated once for every value Bits Stored / Pixel Representation allow
     /// (at most 65,536) into a table indexed by the frame's canonical words, then mapped over the
     /// frame: exact per value and independent of image size.
-    public static func apply(_ frame: StoredFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
+    package static func apply(_ frame: StoredFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
                              options: WindowingOptions = WindowingOptions(), path: String = "") throws -> WindowedFrame {
         let range = frame.representableRange
         let plan = try plan(range: range, present: { Presence(canonical: frame.words) }, attributes: attributes,
@@ -136,7 +136,7 @@ public enum Windowing {
     /// Windows one frame straight from its allocated words: the table is indexed by the raw word
     /// (masking and sign extension folded in), so the frame is read once. Equal, value for value,
     /// to `apply(raw.canonical(), …)`.
-    public static func apply(raw frame: RawFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
+    package static func apply(raw frame: RawFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
                              options: WindowingOptions = WindowingOptions(), path: String = "") throws -> WindowedFrame {
         var storage: [Float] = []
         return try apply(raw: frame, attributes: attributes, frameIndex: frameIndex, options: options, path: path,
@@ -145,7 +145,7 @@ public enum Windowing {
 
     /// `apply(raw:…)` writing the pixels into `storage`'s buffer when it is uniquely owned (taken;
     /// `storage` is left empty). See `DICOMFile.readRawFrame(_:reusing:)`.
-    public static func apply(raw frame: RawFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
+    package static func apply(raw frame: RawFrame, attributes: DICOMAttributes, frameIndex: Int = 0,
                              options: WindowingOptions = WindowingOptions(), path: String = "",
                              reusing storage: inout [Float]) throws -> WindowedFrame {
         let layout = frame.layout
@@ -181,8 +181,8 @@ public enum Windowing {
     }
 
     /// The resolved transform for one frame: `value(storedValue)` in [0, 1], the steps composed.
-    public struct Plan {
-        public let decision: WindowingDecision
+    package struct Plan {
+        package let decision: WindowingDecision
         let modality: ModalityTransform
         let voi: VOI
         let polarity: Polarity
@@ -201,10 +201,10 @@ public enum Windowing {
         }
 
         /// Stored value → [0, 1].
-        public func value(_ stored: Int32) -> Double { polarity(voi(modality(stored))) }
+        package func value(_ stored: Int32) -> Double { polarity(voi(modality(stored))) }
 
         /// `Float(value(v))` for every v in `range`, indexed by canonical word (65,536 entries).
-        public func table(range: ClosedRange<Int32>) -> [Float] {
+        package func table(range: ClosedRange<Int32>) -> [Float] {
             var table = [Float](repeating: 0, count: 65536)
             for value in range.lowerBound...range.upperBound {
                 table[Int(UInt16(truncatingIfNeeded: value))] = Float(self.value(value))
@@ -213,7 +213,7 @@ public enum Windowing {
         }
     }
 
-    public static func plan(for frame: StoredFrame, attributes a: DICOMAttributes, frameIndex: Int,
+    package static func plan(for frame: StoredFrame, attributes a: DICOMAttributes, frameIndex: Int,
                             options: WindowingOptions, path: String) throws -> Plan {
         try plan(range: frame.representableRange, present: { Presence(canonical: frame.words) }, attributes: a,
                  frameIndex: frameIndex, options: options, path: path)
@@ -259,7 +259,7 @@ public enum Windowing {
     }
 
     /// Whether to invert, and why (docs/windowing.md §7); `Polarity.resolve` as a pair.
-    public static func polarity(photometric: String?, shape: String?, rule: WindowingOptions.Inversion) -> (Bool, String) {
+    package static func polarity(photometric: String?, shape: String?, rule: WindowingOptions.Inversion) -> (Bool, String) {
         let p = Polarity.resolve(photometric: photometric, shape: shape, rule: rule)
         return (p.inverted, p.reason)
     }
@@ -267,7 +267,7 @@ public enum Windowing {
     /// Scales one TIFF page to [0, 1] (`TIFFScaling`): unsigned integers ÷ (2^BitsPerSample − 1),
     /// MinIsWhite inverted (unless the inversion rule is `never`), float samples passed through;
     /// float values outside 0…1 (or NaN) are an error unless `clip` (NaN is always an error).
-    public static func apply(tiff frame: DecodedFrame, page: TIFFPage, options: WindowingOptions = WindowingOptions(),
+    package static func apply(tiff frame: DecodedFrame, page: TIFFPage, options: WindowingOptions = WindowingOptions(),
                              path: String = "") throws -> WindowedFrame {
         try TIFFScaling.apply(frame, page: page, options: options, path: path)
     }
