@@ -21,7 +21,7 @@ Conversion: a multiprocessing.Pool(jobs) (fork) maps the files, one file per tas
 reads the STORED values (pydicom: `dcmread(f).pixel_array` with the pylibjpeg plugins;
 dicomsdl: `dicomsdl.open(f).pixelData(storedvalue=True)`, which skips dicomsdl's own float32
 rescale), reads the grey-level attributes with the same library, and applies the pipeline of
-windowing.md sections 3, 6 and 7 with vectorized numpy in float64, then casts to float32:
+docs/windowing.md sections 3, 6 and 7 with vectorized numpy in float64, then casts to float32:
 
     x = stored * RescaleSlope + RescaleIntercept            (1 / 0 when absent)
     window 0 (WindowCenter/WindowWidth index 0) with VOILUTFunction (absent -> LINEAR):

@@ -16,7 +16,7 @@ public struct MammoPrepCommand: ParsableCommand {
 
     public init() {}
 
-    /// Runs the command line with the exit statuses of design.md §2: 0 success, 1 some inputs
+    /// Runs the command line with the exit statuses of docs/design.md §2: 0 success, 1 some inputs
     /// failed, 2 usage error or nothing could start (ArgumentParser's default for usage is 64).
     public static func mainWithDesignExitCodes(_ arguments: [String]? = nil) -> Never {
         Allocator.keepLargeBuffersForReuse()

@@ -2,7 +2,7 @@ import ArgumentParser
 import Testing
 @testable import MammoPrepCLI
 
-/// Parse-only tests: option spelling, validation, exit statuses (design.md §2).
+/// Parse-only tests: option spelling, validation, exit statuses (docs/design.md §2).
 @Suite struct ParsingTests {
     @Test func inspectParsesFilesAndFlags() throws {
         let command = try MammoPrepCommand.parseAsRoot(["inspect", "--json", "--verify", "a.dcm", "b.tif"])

@@ -1,4 +1,4 @@
-"""The Adapt stage (design.md §2, §4; docs/adapter.md) against independent oracles: numpy for
+"""The Adapt stage (docs/design.md §2, §4; docs/adapter.md) against independent oracles: numpy for
 normalization, Pillow 12 (`Image.resize` on mode "F" images, which torchvision and timm use) for
 resampling, Pillow + numpy re-implementations of torchvision's `Resize(int)` + `CenterCrop` and
 timm's `ResizeKeepRatio` for `--fit crop`, and a pure-Python implementation of the documented

@@ -1,5 +1,5 @@
 """Every bad input gets its own one-line error naming file, stage and reason, exit status 1, and
-never a crash (design.md §5; issue: refusals)."""
+never a crash (docs/design.md §5; issue: refusals)."""
 import json
 
 import pytest

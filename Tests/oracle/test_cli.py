@@ -1,4 +1,4 @@
-"""Exit statuses and help of the built binary (design.md §2: 0 ok, 1 some inputs failed, 2 usage)."""
+"""Exit statuses and help of the built binary (docs/design.md §2: 0 ok, 1 some inputs failed, 2 usage)."""
 from conftest import FIXTURES, GOOD, run
 
 

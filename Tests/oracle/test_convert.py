@@ -1,4 +1,4 @@
-"""`convert` mechanics (design.md §2, §5): .npy format, naming, resume, refusal, --overwrite, shards,
+"""`convert` mechanics (docs/design.md §2, §5): .npy format, naming, resume, refusal, --overwrite, shards,
 bad inputs in a batch, and a SIGKILL mid-run leaving no partial file. Pixel values against the
 independent spec implementation are in test_convert_oracle.py."""
 import json

@@ -1,5 +1,5 @@
 """`convert` pixel values and windowing decisions against the independent spec implementation in
-windowing_spec.py (../shared/docs/windowing.md "Spec" lines, docs/pipeline.md §2).
+windowing_spec.py (docs/windowing.md "Spec" lines, docs/pipeline.md §2).
 
 Every case is one `convert` run over a list of inputs with one option set; each output .npy must be
 float32 (1, H, W) in [0, 1], equal the oracle's float64 result within 1e-6, and its manifest line

@@ -1,4 +1,4 @@
-"""`inspect --json` against pydicom's reading of the same attributes (design.md §2)."""
+"""`inspect --json` against pydicom's reading of the same attributes (docs/design.md §2)."""
 import json
 
 import pydicom
@@ -30,7 +30,7 @@ def text(ds, keyword):
 
 def hoisted(ds):
     """Grey-level attributes that apply to frame 0: per-frame functional group over shared over
-    top level, macro by macro (windowing.md §8). pydicom does not do this itself."""
+    top level, macro by macro (docs/windowing.md §8). pydicom does not do this itself."""
     voi, pvt = ds, ds
     for fg_keyword in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
         fg = ds.get(fg_keyword)

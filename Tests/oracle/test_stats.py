@@ -1,6 +1,6 @@
-"""`mammo-prep stats` and `stats merge` (design.md §2-3, docs/stats.md) against numpy float64.
+"""`mammo-prep stats` and `stats merge` (docs/design.md §2-3, docs/stats.md) against numpy float64.
 
-The windowed pixels are those `convert` writes (same FrameReader; the convert oracle checks them
+The windowed pixels are those `convert` writes (the same FramePipeline; the convert oracle checks them
 against an independent windowing implementation), or, for synthetic 16-bit TIFFs, float32(v / 65535)
 computed straight from the TIFF data. Everything else (pooled moments, per-image rows, percentiles,
 the foreground mask: Otsu, largest 8-connected component, hole filling, pixel padding read with

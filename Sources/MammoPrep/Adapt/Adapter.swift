@@ -1,4 +1,4 @@
-/// The Adapt stage (design.md §1, §4): windowed frame → geometry → normalization → (C, H, W).
+/// The Adapt stage (docs/design.md §1, §4): windowed frame → geometry → normalization → (C, H, W).
 /// It never reads DICOM: the caller passes the frame, the laterality and, when the geometry needs
 /// it, the foreground mask.
 public struct AdapterOptions: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Geometry of the adapter (design.md §2, §4): optional breast crop, optional flip, then a fit to
+/// Geometry of the adapter (docs/design.md §2, §4): optional breast crop, optional flip, then a fit to
 /// a fixed size. Every decision is recorded (`GeometryRecord`) so that boxes and masks drawn on an
 /// output can be mapped back to the source pixels.
 public struct GeometryOptions: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// Normalization of the adapter (design.md §4), applied after geometry:
+/// Normalization of the adapter (docs/design.md §4), applied after geometry:
 ///   none:     y = x (one channel, or replicated with `channels` 3)
 ///   custom:   y = (x − mean) / std with the cohort's stats.json figures (replicated when 3 channels)
 ///   imagenet: replicate x to 3 channels, then y_c = (x − m_c) / s_c with

@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Writes a file under a temporary name in the destination's folder, then renames it into place
-/// (design.md §5): readers and a resumed run never see a partial file; a killed run leaves at most
+/// (docs/design.md §5): readers and a resumed run never see a partial file; a killed run leaves at most
 /// a `.NAME.tmp-…` file, which the next run ignores and overwrites nothing with.
 package struct AtomicFile {
     private let fd: Int32

@@ -1,7 +1,7 @@
 internal import CPNG
 internal import CTIFF
 
-/// PNG writers for viewing (design.md §2: png16/png8 store the 0…1 image before normalization).
+/// PNG writers for viewing (docs/design.md §2: png16/png8 store the 0…1 image before normalization).
 /// Quantization: q = round(v · (2^n − 1)), n = 16 or 8, half away from zero; v is clamped to [0, 1]
 /// first (windowed values already are). Grayscale, no gamma or colour chunks.
 package enum PNGWriter {

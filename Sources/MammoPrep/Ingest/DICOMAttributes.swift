@@ -15,7 +15,7 @@ public struct WindowSetting: Sendable, Equatable {
 /// A Modality or VOI LUT item: (0028,3002) LUT Descriptor, (0028,3006) LUT Data, (0028,3003)
 /// LUT Explanation (PS3.3 C.11.1.1.1, C.11.2.1.1). Kept raw: which way to read the first mapped
 /// value (US or SS) and whether 8-bit entries are packed two per OW word are decided by the
-/// windowing stage, which knows the context (windowing.md §2, §4).
+/// windowing stage, which knows the context (docs/windowing.md §2, §4).
 package struct LookupTableItem: Sendable, Equatable {
     /// Descriptor words as stored: [entries (0 means 65536), first mapped value, bits per entry].
     package var descriptor: [UInt16]
@@ -127,7 +127,7 @@ package struct DICOMAttributes: Sendable, Equatable {
     }
 
     /// The transforms that apply to `frame` (0-based): per-frame functional group content
-    /// overrides shared, which overrides the top level, macro by macro (windowing.md §8,
+    /// overrides shared, which overrides the top level, macro by macro (docs/windowing.md §8,
     /// PS3.3 C.7.6.16): the Pixel Value Transformation (rescale / modality LUT) and the
     /// Frame VOI LUT are each taken whole from the most specific place that has them.
     package func transforms(forFrame frame: Int) -> GrayscaleTransforms {

@@ -1,6 +1,6 @@
 internal import CDCMTKShim
 
-/// Bounds checked before any pixel buffer is allocated (design.md §5: refuse, do not get killed).
+/// Bounds checked before any pixel buffer is allocated (docs/design.md §5: refuse, do not get killed).
 public struct ReadLimits: Sendable, Equatable {
     /// Largest Rows × Columns of one frame. The default, 2^28 (e.g. 16384 × 16384), is ~20× a
     /// 4096 × 3328 mammogram.
@@ -90,7 +90,7 @@ public final class DICOMFile {
 
     /// Decodes frame `index` (0-based) to stored values: masked to Bits Stored at High Bit and, for
     /// Pixel Representation 1, sign-extended (PS3.5 8.1.1). This also corrects JPEG-LS and J2K
-    /// codestreams whose signedness disagrees with Pixel Representation (windowing.md §1).
+    /// codestreams whose signedness disagrees with Pixel Representation (docs/windowing.md §1).
     package func readFrame(_ index: Int, options: DecodeOptions = .standard) throws -> StoredFrame {
         try readRawFrame(index, options: options).canonical()
     }

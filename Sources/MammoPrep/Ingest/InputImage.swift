@@ -4,7 +4,7 @@ import Foundation
 public enum ImageFormat: String, Sendable, Codable {
     case dicom, tiff
 
-    /// Recognises a file by its content (design.md §2): Part 10 preamble + "DICM", a bare dataset
+    /// Recognises a file by its content (docs/design.md §2): Part 10 preamble + "DICM", a bare dataset
     /// starting with a group 0002/0008 element, or TIFF/BigTIFF magic bytes. Returns nil for
     /// anything else; throws only when the file cannot be read at all.
     public static func detect(path: String) throws -> ImageFormat? {

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Options of `mammo-prep convert` that the library needs (design.md §2).
+/// Options of `mammo-prep convert` that the library needs (docs/design.md §2).
 public struct ConvertOptions: Sendable {
-    /// Output file formats (design.md §2).
+    /// Output file formats (docs/design.md §2).
     public enum Format: String, Sendable, CaseIterable, Codable {
         /// NumPy 1.0, '<f4', C order, (1, H, W).
         case npy
@@ -44,7 +44,7 @@ public struct ConvertOptions: Sendable {
     public var jobs: Int
     /// Allow a different configuration into a non-empty output folder (outputs are replaced).
     public var overwrite: Bool
-    /// Geometry and normalization (design.md §4).
+    /// Geometry and normalization (docs/design.md §4).
     public var adapter: AdapterOptions
     /// File name (without extension) of the `npy-stack` output and its index.
     public var stackName: String

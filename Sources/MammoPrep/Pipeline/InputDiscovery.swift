@@ -1,6 +1,6 @@
 import Foundation
 
-/// One input file and the output name derived from its path (design.md §2 "Output path"): for a
+/// One input file and the output name derived from its path (docs/design.md §2 "Output path"): for a
 /// file argument `…/NAME.dcm` → `NAME`; for a folder argument the path relative to the folder with
 /// the extension removed (`sub/NAME`). Names come only from paths, never from DICOM attributes.
 public struct InputFile: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// What `mammo-prep inspect` reports for one file (design.md §2). No patient identifiers are ever
+/// What `mammo-prep inspect` reports for one file (docs/design.md §2). No patient identifiers are ever
 /// read, so none can be printed.
 public struct Inspection: Sendable {
     public var path: String
@@ -27,7 +27,7 @@ public struct Inspection: Sendable {
 
     /// Reads the header of `path` (and, with `verify`, decodes every frame) and summarises it.
     /// Grey-level attributes are those that apply to the first frame: for enhanced multi-frame
-    /// objects, functional-group values override the top level (windowing.md §8).
+    /// objects, functional-group values override the top level (docs/windowing.md §8).
     public init(path: String, limits: ReadLimits = .standard, verify: Bool = false) throws {
         let image = try InputImage.open(path: path, limits: limits)
         if verify {
@@ -67,7 +67,7 @@ public struct Inspection: Sendable {
         }
     }
 
-    /// One JSON object with the keys of design.md §2 in their listed order (absent → null).
+    /// One JSON object with the keys of docs/design.md §2 in their listed order (absent → null).
     public var json: JSONValue {
         .object([
             ("path", .string(path)), ("format", .string(format.rawValue)),

@@ -12,7 +12,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses `I/N`, or `slurm` from a job array: I = SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN + 1,
-    /// N = SLURM_ARRAY_TASK_COUNT (design.md §2).
+    /// N = SLURM_ARRAY_TASK_COUNT (docs/design.md §2).
     public init?(argument: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         if argument == "slurm" {
             guard let id = environment["SLURM_ARRAY_TASK_ID"].flatMap({ Int($0) }),

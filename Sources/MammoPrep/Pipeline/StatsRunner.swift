@@ -1,6 +1,6 @@
 import Foundation
 
-/// Options of `mammo-prep stats` (design.md §2).
+/// Options of `mammo-prep stats` (docs/design.md §2).
 public struct StatsOptions: Sendable, Equatable {
     public var windowing: WindowingOptions
     public var frame: Int?
@@ -52,7 +52,7 @@ public struct ImageStatistics: Sendable, Equatable {
     }
 }
 
-/// Pools the windowed pixels of many inputs (design.md §2–3): the frame pipeline exactly as
+/// Pools the windowed pixels of many inputs (docs/design.md §2–3): the frame pipeline exactly as
 /// `convert` runs it (same windowing and geometry, no normalization), an optional foreground mask,
 /// and `PixelStatistics`.
 ///

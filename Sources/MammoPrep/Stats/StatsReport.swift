@@ -15,7 +15,7 @@ public struct StatsFailure: Sendable, Equatable {
 }
 
 /// The result of `stats` or `stats merge`: pooled statistics plus the counts and pipeline that
-/// produced them (design.md §3). `json()` is stats.json; `init(json:)` reads one back.
+/// produced them (docs/design.md §3). `json()` is stats.json; `init(json:)` reads one back.
 public struct StatsReport: Sendable, Equatable {
     public var statistics = PixelStatistics()
     /// Frames that contributed (a multi-frame input counts each frame it gave).

@@ -1,5 +1,5 @@
 /// A JSON value whose objects keep their key order, so that output lines read in the order the
-/// contract lists them (design.md §2) and are byte-for-byte reproducible.
+/// contract lists them (docs/design.md §2) and are byte-for-byte reproducible.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)

@@ -4,7 +4,7 @@
 /// values: no patient name, ID or birth date can reach a message (only numbers, UIDs of transfer
 /// syntaxes and tag numbers appear in details).
 public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// Pipeline stage that failed (design.md §5).
+    /// Pipeline stage that failed (docs/design.md §5).
     public enum Stage: String, Sendable, Codable {
         case read, decode, window, write
     }

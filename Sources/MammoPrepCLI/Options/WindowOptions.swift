@@ -25,7 +25,7 @@ struct WindowArgument: ExpressibleByArgument {
     }
 }
 
-/// The windowing options shared by `convert` and `stats` (docs/pipeline.md, windowing.md).
+/// The windowing options shared by `convert` and `stats` (docs/pipeline.md, docs/windowing.md).
 struct WindowOptions: ParsableArguments {
     @Option(help: "Where the VOI comes from: auto (VOI LUT item N, else window N, else the no-VOI rule), lut, window, none.")
     var voiSource: WindowingOptions.VOISource = .auto

@@ -3,7 +3,7 @@ import Foundation
 import MammoPrep
 
 extension MammoPrepCommand {
-    /// `mammo-prep convert INPUT… --out DIR` (design.md §2).
+    /// `mammo-prep convert INPUT… --out DIR` (docs/design.md §2).
     struct Convert: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Convert DICOM and TIFF images to windowed 0…1 float32 tensors (.npy, shape (1, H, W)).",

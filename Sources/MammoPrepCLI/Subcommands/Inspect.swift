@@ -2,7 +2,7 @@ import ArgumentParser
 import MammoPrep
 
 extension MammoPrepCommand {
-    /// `mammo-prep inspect FILE… [--json]` (design.md §2).
+    /// `mammo-prep inspect FILE… [--json]` (docs/design.md §2).
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the image attributes of DICOM and TIFF files (never patient identifiers).",

@@ -3,7 +3,7 @@ import Testing
 @testable import MammoPrep
 
 /// Grey-level attributes the windowing stage will need, read from fixtures whose generator recorded
-/// the values it wrote: functional-group hoisting (windowing.md §8) and LUT items (C.11.1/C.11.2).
+/// the values it wrote: functional-group hoisting (docs/windowing.md §8) and LUT items (C.11.1/C.11.2).
 @Suite struct GrayscaleAttributeTests {
     struct Window: Decodable { let center: Double; let width: Double; let explanation: String? }
     struct Group: Decodable { let windows: [Window]?; let voiLUTFunction: String? }
@@ -82,7 +82,7 @@ import Testing
             #expect(item.explanation == want.explanation)
             #expect(item.entryCount == (want.descriptor[0] == 0 ? 65536 : want.descriptor[0]))
             // Unpacked entries at the recorded indices (8-bit entries may be packed two per OW word,
-            // low byte first, windowing.md §4).
+            // low byte first, docs/windowing.md §4).
             let packed = want.descriptor[2] == 8 && item.data.count * 2 == item.entryCount
             for (key, value) in want.samples {
                 let index = min(Int(key)!, item.entryCount - 1)

@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func knownValuesFromTheStandard() throws {
-        // windowing.md §1: BS 12 signed, 0x0800 → −2048, 0xF7FF → 2047 (garbage 0xF above bit 11).
+        // docs/windowing.md §1: BS 12 signed, 0x0800 → −2048, 0xF7FF → 2047 (garbage 0xF above bit 11).
         let s12 = try #require(StoredValueLayout(bitsAllocated: 16, bitsStored: 12, highBit: 11, isSigned: true))
         #expect(s12.storedValue(0x0800) == -2048)
         #expect(s12.storedValue(0xF7FF) == 2047)
