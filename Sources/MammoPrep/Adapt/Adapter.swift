@@ -38,8 +38,9 @@ package struct AdaptedFrame: Sendable {
 
 package enum Adapter {
     /// Geometry then normalization. `mask` is computed lazily, only when the geometry needs it.
+    /// Frame-sized geometry buffers come from `buffers` (see `GeometryBuffers`).
     package static func adapt(_ frame: WindowedFrame, laterality: String?, options: AdapterOptions,
-                             mask: () -> ForegroundMask) -> AdaptedFrame {
+                             buffers: GeometryBuffers = GeometryBuffers(), mask: () -> ForegroundMask) -> AdaptedFrame {
         let (plane, record): ([Float], GeometryRecord)
         if options.geometry.isIdentity {
             (plane, record) = (frame.pixels, GeometryRecord(
@@ -50,7 +51,7 @@ package enum Adapter {
             let needs = Geometry.needsMask(options.geometry, laterality: laterality)
             (plane, record) = Geometry.apply(frame.pixels, rows: frame.rows, columns: frame.columns,
                                              options: options.geometry, laterality: laterality,
-                                             mask: needs ? mask() : nil)
+                                             mask: needs ? mask() : nil, buffers: buffers)
         }
         let tensor = options.normalization.kind == .none && options.channels == 1 ? plane : options.normalization.apply(plane)
         return AdaptedFrame(rows: record.output.rows, columns: record.output.columns, channels: options.channels,

@@ -83,6 +83,22 @@ public struct GeometryRecord: Sendable, Equatable {
 
 }
 
+/// Frame-sized buffers of the geometry (cropped or flipped copy, the resampler's intermediate and
+/// result, the placed output), reused from one frame to the next by one worker. Not thread-safe.
+package final class GeometryBuffers {
+    var image: [Float] = []
+    var mid: [Float] = []
+    var scaled: [Float] = []
+    var out: [Float] = []
+
+    package init() {}
+
+    /// Takes back a result of `Geometry.apply` once the caller is done with it.
+    package func recycle(_ plane: consuming [Float]) {
+        if out.isEmpty { out = plane } else if image.isEmpty { image = plane }
+    }
+}
+
 package enum Geometry {
     /// The chest-wall side of a windowed frame: laterality first ((0020,0062) Image Laterality:
     /// L → left, R → right, the usual storage of DX/MG images), else the side of the foreground
@@ -107,9 +123,13 @@ package enum Geometry {
     /// Applies crop, flip and fit to a windowed frame. `mask` is needed for `cropBreast`, for
     /// `flipTo` without laterality, and for `pad`'s anchor without laterality; callers pass it
     /// when `needsMask` says so.
+    /// Frame-sized intermediates come from `buffers` and go back to them; the result is taken from
+    /// them too (`buffers.recycle(_:)` takes it back when the caller is done).
     package static func apply(_ pixels: [Float], rows: Int, columns: Int, options o: GeometryOptions,
-                             laterality: String?, mask: ForegroundMask?) -> ([Float], GeometryRecord) {
+                             laterality: String?, mask: ForegroundMask?,
+                             buffers: GeometryBuffers = GeometryBuffers()) -> ([Float], GeometryRecord) {
         var image = pixels, h = rows, w = columns
+        var ownsImage = false
         var crop = (top: 0, left: 0, bottom: rows, right: columns)
         var warnings: [String] = []
         // 1. Crop to the breast.
@@ -118,7 +138,8 @@ package enum Geometry {
                 crop = (top: Swift.max(0, box.top - o.cropMargin), left: Swift.max(0, box.left - o.cropMargin),
                         bottom: Swift.min(rows, box.bottom + 1 + o.cropMargin), right: Swift.min(columns, box.right + 1 + o.cropMargin))
                 if crop != (0, 0, rows, columns) {
-                    image = cropRows(image, columns: columns, box: crop)
+                    image = cropRows(image, columns: columns, box: crop, reusing: &buffers.image)
+                    ownsImage = true
                     h = crop.bottom - crop.top
                     w = crop.right - crop.left
                 }
@@ -132,6 +153,13 @@ package enum Geometry {
         var flipped = false
         var wall = side
         if o.flipTo != .none && side != o.flipTo {
+            if !ownsImage {
+                // Flip a copy in the buffers, never the caller's pixels.
+                var copy = Scratch.take(&buffers.image, count: image.count, zero: 0)
+                copy.withUnsafeMutableBufferPointer { dst in image.withUnsafeBufferPointer { _ = dst.update(fromContentsOf: $0) } }
+                image = copy
+                ownsImage = true
+            }
             flipHorizontally(&image, rows: h, columns: w)
             flipped = true
             wall = o.flipTo
@@ -176,8 +204,9 @@ package enum Geometry {
             offset.columns = -Int((Double(resized.columns - size.columns) / 2).rounded(.toNearestOrEven))
         }
         let scaled = Resampler.resize(image, rows: h, columns: w, outRows: resized.rows, outColumns: resized.columns,
-                                      filter: o.interpolation)
-        var out = [Float](repeating: 0, count: size.rows * size.columns)
+                                      filter: o.interpolation, buffers: buffers)
+        var out = Scratch.take(&buffers.out, count: size.rows * size.columns, zero: 0)
+        out.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }   // padding is 0
         // Place (pad) or cut (crop) the resized image at the offset.
         for r in 0..<resized.rows {
             let orow = r + offset.rows
@@ -192,6 +221,8 @@ package enum Geometry {
                                     chestWall: side, chestWallSource: source, resized: resized,
                                     scale: (Double(resized.rows) / Double(h), Double(resized.columns) / Double(w)),
                                     offset: offset, output: size, warnings: warnings)
+        if ownsImage { buffers.image = image }
+        if resized != (h, w) { buffers.scaled = scaled }   // else `scaled` is `image`
         return (out, record)
     }
 
@@ -202,9 +233,10 @@ package enum Geometry {
         return o.cropBreast || (!hasLaterality && (o.flipTo != .none || (o.size != nil && o.fit == .pad)))
     }
 
-    static func cropRows(_ image: [Float], columns: Int, box: (top: Int, left: Int, bottom: Int, right: Int)) -> [Float] {
+    static func cropRows(_ image: [Float], columns: Int, box: (top: Int, left: Int, bottom: Int, right: Int),
+                         reusing storage: inout [Float]) -> [Float] {
         let w = box.right - box.left
-        var out = [Float](repeating: 0, count: (box.bottom - box.top) * w)
+        var out = Scratch.take(&storage, count: (box.bottom - box.top) * w, zero: 0)   // every element is written
         for r in box.top..<box.bottom {
             let src = r * columns + box.left, dst = (r - box.top) * w
             for c in 0..<w { out[dst + c] = image[src + c] }

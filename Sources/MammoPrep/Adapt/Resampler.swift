@@ -77,8 +77,10 @@ package enum Resampler {
     }
 
     /// Resizes a row-major `rows × columns` image to `outRows × outColumns`.
+    /// The intermediate pass and the result are written into `buffers` (taken from them; the
+    /// intermediate is handed back, the result is the caller's to hand back as `buffers.scaled`).
     package static func resize(_ input: [Float], rows: Int, columns: Int, outRows: Int, outColumns: Int,
-                              filter: Interpolation) -> [Float] {
+                              filter: Interpolation, buffers: GeometryBuffers = GeometryBuffers()) -> [Float] {
         precondition(input.count == rows * columns && rows > 0 && columns > 0 && outRows > 0 && outColumns > 0)
         if rows == outRows && columns == outColumns { return input }
         let vertical = Taps(inSize: rows, outSize: outRows, filter: filter)
@@ -86,18 +88,31 @@ package enum Resampler {
         // Cost of each order in multiply-adds; both give the same values up to float rounding.
         let verticalFirst = outRows * columns * vertical.width + outRows * outColumns * horizontal.width
         let horizontalFirst = rows * outColumns * horizontal.width + outRows * outColumns * vertical.width
+        let mid: [Float], out: [Float]
         if verticalFirst <= horizontalFirst {
-            let mid = resizeVertically(input, columns: columns, taps: vertical, outRows: outRows)
-            return resizeHorizontally(mid, rows: outRows, columns: columns, taps: horizontal, outColumns: outColumns)
+            mid = resizeVertically(input, columns: columns, taps: vertical, outRows: outRows, reusing: &buffers.mid)
+            out = resizeHorizontally(mid, rows: outRows, columns: columns, taps: horizontal, outColumns: outColumns,
+                                     reusing: &buffers.scaled)
         } else {
-            let mid = resizeHorizontally(input, rows: rows, columns: columns, taps: horizontal, outColumns: outColumns)
-            return resizeVertically(mid, columns: outColumns, taps: vertical, outRows: outRows)
+            mid = resizeHorizontally(input, rows: rows, columns: columns, taps: horizontal, outColumns: outColumns,
+                                     reusing: &buffers.mid)
+            out = resizeVertically(mid, columns: outColumns, taps: vertical, outRows: outRows, reusing: &buffers.scaled)
         }
+        buffers.mid = mid
+        return out
     }
 
     /// out[i, :] = Σ_k w_k · in[first_i + k, :]: whole rows at a time (contiguous, vectorised).
     static func resizeVertically(_ input: [Float], columns: Int, taps: Taps, outRows: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: outRows * columns)
+        var storage: [Float] = []
+        return resizeVertically(input, columns: columns, taps: taps, outRows: outRows, reusing: &storage)
+    }
+
+    /// `resizeVertically` into `storage`'s buffer when it is uniquely owned (taken).
+    static func resizeVertically(_ input: [Float], columns: Int, taps: Taps, outRows: Int,
+                                 reusing storage: inout [Float]) -> [Float] {
+        var out = Scratch.take(&storage, count: outRows * columns, zero: 0)
+        out.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }   // the rows accumulate
         input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 taps.weights.withUnsafeBufferPointer { w in
@@ -117,7 +132,15 @@ package enum Resampler {
 
     /// out[:, j] = Σ_k w_k · in[:, first_j + k], row by row.
     static func resizeHorizontally(_ input: [Float], rows: Int, columns: Int, taps: Taps, outColumns: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: rows * outColumns)
+        var storage: [Float] = []
+        return resizeHorizontally(input, rows: rows, columns: columns, taps: taps, outColumns: outColumns, reusing: &storage)
+    }
+
+    /// `resizeHorizontally` into `storage`'s buffer when it is uniquely owned (taken); every
+    /// element is written.
+    static func resizeHorizontally(_ input: [Float], rows: Int, columns: Int, taps: Taps, outColumns: Int,
+                                   reusing storage: inout [Float]) -> [Float] {
+        var out = Scratch.take(&storage, count: rows * outColumns, zero: 0)
         input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 taps.weights.withUnsafeBufferPointer { w in

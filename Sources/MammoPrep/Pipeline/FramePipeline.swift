@@ -65,6 +65,7 @@ public final class FramePipeline: Sendable {
     public final class Workspace {
         var words: [UInt16] = []
         var pixels: [Float] = []
+        let geometry = GeometryBuffers()
         /// Overrides the options' JPEG 2000 threads for this worker (batch commands give each worker
         /// the cores that parallel inputs leave free).
         let jpeg2000Threads: Int?
@@ -130,7 +131,8 @@ public final class FramePipeline: Sendable {
         let windowed = try window(image, frame: frame, workspace: workspace)
         var adapter = options.adapter
         if !normalize { adapter.normalization = .none(channels: 1) }
-        let adapted = Adapter.adapt(windowed, laterality: image.laterality, options: adapter) {
+        let adapted = Adapter.adapt(windowed, laterality: image.laterality, options: adapter,
+                                    buffers: workspace.geometry) {
             ForegroundMask.compute(pixels: windowed.pixels, rows: windowed.rows, columns: windowed.columns,
                                    padding: paddingMask(of: image, workspace: workspace))
         }
@@ -140,7 +142,10 @@ public final class FramePipeline: Sendable {
                                  normalization: options.adapter.normalization,
                                  shape: [channels, adapted.rows, adapted.columns],
                                  attributeWarnings: image.attributeWarnings)
-        defer { recycle(windowed, into: workspace) }
+        defer {
+            if !adapter.geometry.isIdentity { workspace.geometry.recycle(adapted.plane) }
+            recycle(windowed, into: workspace)
+        }
         return try body(ProcessedFrame(windowed: windowed, adapted: adapted, record: record))
     }
 

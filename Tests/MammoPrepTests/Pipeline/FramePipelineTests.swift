@@ -117,6 +117,29 @@ import Testing
         }
     }
 
+    @Test func aResizeReusesTheGeometryBuffersInSteadyState() throws {
+        let pipeline = FramePipeline(FramePipelineOptions(adapter: AdapterOptions(
+            geometry: GeometryOptions(size: (64, 48), flipTo: .right), normalization: .imagenet)))
+        let entry = try #require(Self.inputs.first { $0.path.hasSuffix("mg12_mono2_explicit_le.dcm") })
+        let image = try pipeline.open(path: entry.url.path)
+        let workspace = FramePipeline.Workspace()
+        var buffer = [Float](repeating: 0, count: pipeline.outputCount(of: image).count)
+        func addresses() -> [UnsafeRawPointer?] {
+            let g = workspace.geometry
+            return [workspace.pixels, workspace.geometry.image, g.mid, g.scaled, g.out].map { $0.withUnsafeBytes { $0.baseAddress } }
+        }
+        let expected = try pipeline.tensor(path: entry.url.path).values
+        _ = try buffer.withUnsafeMutableBufferPointer { try pipeline.tensor(of: image, into: $0, workspace: workspace) }
+        _ = try buffer.withUnsafeMutableBufferPointer { try pipeline.tensor(of: image, into: $0, workspace: workspace) }
+        let steady = addresses()
+        #expect(steady.allSatisfy { $0 != nil }, "every buffer in use")
+        for _ in 0..<3 {
+            _ = try buffer.withUnsafeMutableBufferPointer { try pipeline.tensor(of: image, into: $0, workspace: workspace) }
+            #expect(addresses() == steady, "no frame-sized buffer changes in steady state")
+            #expect(buffer == expected)
+        }
+    }
+
     @Test func oneSharedPipelineFromManyThreadsGivesTheSequentialResults() throws {
         let options = Self.optionSets[2].1
         let pipeline = FramePipeline(options)
