@@ -107,12 +107,10 @@ package enum Geometry {
     /// warning is recorded.
     static func chestWall(laterality: String?, mask: ForegroundMask?, columns: Int) -> (GeometryOptions.Side, String, String?) {
         let byMask: GeometryOptions.Side? = mask?.centroid.map { $0.column < Double(columns - 1) / 2 ? .left : .right }
-        let lat = laterality?.trimmingCharacters(in: .whitespaces).uppercased()
-        if lat == "L" || lat == "R" {
-            let side: GeometryOptions.Side = lat == "L" ? .left : .right
+        if let side = Geometry.side(laterality: laterality) {
             var warning: String?
             if let byMask, byMask != side {
-                warning = "laterality \(lat!) puts the chest wall \(side.rawValue), the mask's centre of mass \(byMask.rawValue); laterality used"
+                warning = "laterality \(side == .left ? "L" : "R") puts the chest wall \(side.rawValue), the mask's centre of mass \(byMask.rawValue); laterality used"
             }
             return (side, "laterality", warning)
         }
@@ -226,10 +224,19 @@ package enum Geometry {
         return (out, record)
     }
 
+    /// The chest-wall side (0020,0062) Image Laterality gives: L → left, R → right (trimmed, any
+    /// case); nil for anything else (B, U, absent). The one place laterality is parsed.
+    static func side(laterality: String?) -> GeometryOptions.Side? {
+        switch laterality?.trimmingCharacters(in: .whitespaces).uppercased() {
+        case "L": return .left
+        case "R": return .right
+        default: return nil
+        }
+    }
+
     /// Whether `apply` will look at the foreground mask for these options and this frame.
     package static func needsMask(_ o: GeometryOptions, laterality: String?) -> Bool {
-        let lat = laterality?.trimmingCharacters(in: .whitespaces).uppercased()
-        let hasLaterality = lat == "L" || lat == "R"
+        let hasLaterality = Geometry.side(laterality: laterality) != nil
         return o.cropBreast || (!hasLaterality && (o.flipTo != .none || (o.size != nil && o.fit == .pad)))
     }
 

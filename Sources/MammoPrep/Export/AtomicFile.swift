@@ -34,7 +34,7 @@ package struct AtomicFile {
         do {
             try body(temporary)
             if rename(temporary, path) != 0 {
-                throw MammoPrepError(path: path, stage: .write, code: .io, detail: "rename: \(String(cString: strerror(errno)))")
+                throw MammoPrepError(path: path, stage: .write, code: .io, detail: "rename: \(String.systemError())")
             }
         } catch {
             unlink(temporary)
@@ -55,7 +55,7 @@ package struct AtomicFile {
         temporaryPath = AtomicFile.temporaryName(for: path)
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
-            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create temporary file: \(String(cString: strerror(errno)))")
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create temporary file: \(String.systemError())")
         }
     }
 
@@ -67,7 +67,7 @@ package struct AtomicFile {
             if n < 0 {
                 if errno == EINTR { continue }
                 failed = true
-                throw MammoPrepError(path: path, stage: .write, code: .io, detail: String(cString: strerror(errno)))
+                throw MammoPrepError(path: path, stage: .write, code: .io, detail: String.systemError())
             }
             offset += n
         }
@@ -83,10 +83,10 @@ package struct AtomicFile {
 
     private func commit() throws {
         if close(fd) != 0 {
-            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "close: \(String(cString: strerror(errno)))")
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "close: \(String.systemError())")
         }
         if rename(temporaryPath, path) != 0 {
-            let reason = String(cString: strerror(errno))
+            let reason = String.systemError()
             unlink(temporaryPath)
             throw MammoPrepError(path: path, stage: .write, code: .io, detail: "rename: \(reason)")
         }
@@ -97,7 +97,7 @@ package struct AtomicFile {
     static let host: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
-        let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let name = String(cBuffer: buffer)
         return name.replacingOccurrences(of: "-", with: "_")
     }()
 

@@ -33,7 +33,7 @@ package enum PNGWriter {
         }
         defer { CPNG_freeBuffer(&buffer) }
         guard status == 0, let data = buffer.data else {
-            let text = withUnsafeBytes(of: &message.text) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let text = withUnsafeBytes(of: &message.text) { String(cBuffer: $0) }
             throw MammoPrepError(path: path, stage: .write, code: .io, detail: "PNG encoder: \(text)")
         }
         let bytes = UnsafeRawBufferPointer(start: data, count: buffer.size)
@@ -51,7 +51,7 @@ package enum TIFFWriter {
                 CTIFF_writeFloatGray(temporary, $0.baseAddress, UInt32(columns), UInt32(rows), &sink)
             }
             guard status == 0 else {
-                let text = withUnsafeBytes(of: &sink.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                let text = withUnsafeBytes(of: &sink.message) { String(cBuffer: $0) }
                 throw MammoPrepError(path: path, stage: .write, code: .io, detail: "libtiff: \(text)")
             }
         }

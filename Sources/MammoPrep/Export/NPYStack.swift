@@ -30,12 +30,12 @@ package final class NPYStack: @unchecked Sendable {
         temporary = AtomicFile.temporaryName(for: path)
         fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create: \(String(cString: strerror(errno)))")
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create: \(String.systemError())")
         }
         do {
             try writeHeader(rows: rows)
             guard ftruncate(fd, off_t(NPYStack.headerBytes + rows * rowBytes)) == 0 else {
-                throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot size the file: \(String(cString: strerror(errno)))")
+                throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot size the file: \(String.systemError())")
             }
         } catch {
             close(fd)
@@ -69,7 +69,7 @@ package final class NPYStack: @unchecked Sendable {
             let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw MammoPrepError(path: path, stage: .write, code: .io, detail: "write failed: \(String(cString: strerror(errno)))")
+                throw MammoPrepError(path: path, stage: .write, code: .io, detail: "write failed: \(String.systemError())")
             }
             done += n
         }
@@ -101,7 +101,7 @@ package final class NPYStack: @unchecked Sendable {
         }
         try writeHeader(rows: next)
         guard ftruncate(fd, off_t(NPYStack.headerBytes + next * rowBytes)) == 0, rename(temporary, path) == 0 else {
-            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot publish: \(String(cString: strerror(errno)))")
+            throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot publish: \(String.systemError())")
         }
         return mapping
     }
