@@ -57,7 +57,7 @@ bench_build "$out/build.log"
 
 # --- 2. images, one encoding per transfer syntax, cached ------------------------------------------
 # uid|lossy|name. The encoders are phantom.py's (DCMTK dcmconv/dcmcjpeg/dcmcjpls/dcmcrle, OpenJPEG
-# opj_compress, OpenJPH ojph_compress + pydicom encapsulate); see Fixtures/generate/dicomio.py.
+# opj_compress, OpenJPH ojph_compress + pydicom encapsulate); see Fixtures/generate/dicom_encode.py.
 syntaxes=(
     "1.2.840.10008.1.2.1|0|Explicit VR LE"
     "1.2.840.10008.1.2|0|Implicit VR LE"
@@ -77,7 +77,8 @@ syntaxes=(
 )
 
 # The cache is keyed on size/bits and invalidated when the generator's source changes (phantom.py
-# and the dicomio.py it imports; the fixture suite's own make_fixtures.py does not matter here).
+# and the dicomio.py / dicom_*.py it imports; the fixture suite's own make_fixtures.py does not
+# matter here).
 t0=$(now)
 for entry in "${syntaxes[@]}"; do
     IFS='|' read -r uid lossy name <<< "$entry"

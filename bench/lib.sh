@@ -28,7 +28,9 @@ startup_ms_of() {
 }
 
 bench_gen_hash() {
-    cat "$root/Fixtures/generate/phantom.py" "$root/Fixtures/generate/dicomio.py" 2>/dev/null | sha256sum | cut -c1-16
+    local g="$root/Fixtures/generate"
+    cat "$g/phantom.py" "$g/dicomio.py" "$g/dicom_dataset.py" "$g/dicom_encode.py" "$g/dicom_decode.py" \
+        2>/dev/null | sha256sum | cut -c1-16
 }
 
 # bench_phantom DIR STAMP ROWS COLS BITS PHOTOMETRIC UID [VOI_FUNCTION]
