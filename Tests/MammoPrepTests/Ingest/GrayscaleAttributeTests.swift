@@ -28,6 +28,11 @@ import Testing
         return try! JSONDecoder().decode(M.self, from: data).files
     }()
 
+    @Test func recordedCaseListsAreNotEmpty() throws {
+        try #require(!Self.recorded.filter { $0.perFrameFunctionalGroups != nil }.isEmpty)
+        try #require(!Self.recorded.filter { $0.luts != nil }.isEmpty)
+    }
+
     @Test(arguments: recorded.filter { $0.perFrameFunctionalGroups != nil })
     func perFrameOverridesShared(entry: Recorded) throws {
         let file = try DICOMFile(path: Fixtures.root.appendingPathComponent(entry.path).path)
