@@ -7,7 +7,9 @@ import os
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+import tifffile
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "Fixtures"
@@ -49,6 +51,18 @@ GOOD = entries(lambda e: e.get("expectError") is None)
 BAD = entries(lambda e: e.get("expectError") is not None)
 GOOD_DICOM = [e for e in GOOD if e["format"] == "dicom"]
 GOOD_TIFF = [e for e in GOOD if e["format"] == "tiff"]
+
+
+def write_tiff(path, data):
+    """A 16-bit MinIsBlack TIFF of `data` (parent folders made as needed); returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tifffile.imwrite(path, np.ascontiguousarray(data, dtype=np.uint16), photometric="minisblack")
+    return path
+
+
+def tiff_windowed(data):
+    """The documented TIFF windowing for 16-bit MinIsBlack: float32(v / 65535)."""
+    return (np.asarray(data, dtype=np.float64) / 65535).astype(np.float32)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ import Testing
 @testable import MammoPrep
 
 /// Properties of the Adapt stage that need no oracle; agreement with Pillow, numpy and the
-/// safetensors package is in Tests/oracle/test_adapter.py.
+/// safetensors package is in Tests/oracle/test_adapter_*.py.
 @Suite struct AdapterTests {
     static func ramp(rows: Int, columns: Int) -> [Float] {
         (0..<(rows * columns)).map { Float($0 % columns) / Float(max(columns - 1, 1)) * 0.5 + Float($0 / columns) / Float(max(rows - 1, 1)) * 0.5 }
