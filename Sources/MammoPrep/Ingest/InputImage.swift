@@ -41,12 +41,20 @@ public enum InputImage {
     /// Detects the format by content and opens the file, validating what can be judged without
     /// decoding. Unknown content throws `.notDICOM`.
     public static func open(path: String, limits: ReadLimits = .standard) throws -> InputImage {
+        guard let image = try openIfImage(path: path, limits: limits) else {
+            throw MammoPrepError(path: path, stage: .read, code: .notDICOM,
+                                 detail: "no DICM prefix, no DICOM dataset and no TIFF header at the start of the file")
+        }
+        return image
+    }
+
+    /// `open`, but nil for content that is neither DICOM nor TIFF (batch commands skip such files
+    /// instead of failing them). The file's head is read once, for the detection and the open.
+    public static func openIfImage(path: String, limits: ReadLimits = .standard) throws -> InputImage? {
         switch try ImageFormat.detect(path: path) {
         case .dicom: return .dicom(try DICOMFile(detected: path, limits: limits))
         case .tiff: return .tiff(try TIFFFile(path: path, limits: limits))
-        case nil:
-            throw MammoPrepError(path: path, stage: .read, code: .notDICOM,
-                                 detail: "no DICM prefix, no DICOM dataset and no TIFF header at the start of the file")
+        case nil: return nil
         }
     }
 

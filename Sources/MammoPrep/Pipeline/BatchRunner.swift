@@ -62,25 +62,25 @@ package struct BatchRunner {
         let state = OrderedDelivery<BatchOutcome<Value>>(total: inputs.count)
         let workers = Swift.min(jobs, Swift.max(inputs.count, 1))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                var worker = makeWorker()
-                while let index = state.next() {
-                    let input = inputs[index]
-                    let outcome: BatchOutcome<Value>
-                    do {
-                        outcome = try work(&worker, input)
-                    } catch let error as MammoPrepError {
-                        outcome = .failed(error)
-                    } catch {
-                        outcome = .failed(MammoPrepError(path: path(input), stage: stage, code: .internalError, detail: "\(error)"))
-                    }
-                    state.finish(index, outcome) { i, o, counts in
-                        BatchRunner.count(o, into: &counts)
-                        deliver(i, o)
-                        progress(counts)
-                    }
+            var worker = makeWorker()
+            while let index = state.next() {
+                let input = inputs[index]
+                let outcome: BatchOutcome<Value>
+                do {
+                    outcome = try work(&worker, input)
+                } catch let error as MammoPrepError {
+                    outcome = .failed(error)
+                } catch {
+                    outcome = .failed(MammoPrepError(path: path(input), stage: stage, code: .internalError, detail: "\(error)"))
                 }
-                finishWorker(&worker)
+                state.finish(index, outcome) { i, o, counts in
+                    BatchRunner.count(o, into: &counts)
+                    deliver(i, o)
+                    progress(counts)
+                }
             }
+            finishWorker(&worker)
+        }
         var counts = state.counts
         counts.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return counts

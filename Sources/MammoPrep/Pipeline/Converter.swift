@@ -80,8 +80,7 @@ public final class Converter: @unchecked Sendable {
 
     private func convert(_ input: InputFile, workspace: FramePipeline.Workspace) throws -> BatchOutcome<[[(String, JSONValue)]]> {
         if done.contains(input.path) { return .alreadyDone }
-        guard try ImageFormat.detect(path: input.path) != nil else { return .notImage }
-        let image = try pipeline.open(path: input.path)
+        guard let image = try pipeline.openIfImage(path: input.path) else { return .notImage }
         let frames = try image.frames(selecting: options.frame)
         let row = stack?.row(of: input.path)
         if row != nil && frames.count != 1 {

@@ -79,6 +79,11 @@ public final class FramePipeline: Sendable {
         try InputImage.open(path: path, limits: options.limits)
     }
 
+    /// `open`, but nil when the content is neither DICOM nor TIFF.
+    public func openIfImage(path: String) throws -> InputImage? {
+        try InputImage.openIfImage(path: path, limits: options.limits)
+    }
+
     /// Frame `frame` (0-based) of the file at `path`, adapted, as a new array.
     public func tensor(path: String, frame: Int = 0) throws -> FrameTensor {
         try tensor(of: try open(path: path), frame: frame)

@@ -12,5 +12,4 @@ package enum PixelPipeline {
         pairs.append(("tool", .string("mammo-prep \(toolVersion)")))
         return .object(pairs)
     }
-
 }

@@ -128,8 +128,7 @@ public final class StatsRunner: @unchecked Sendable {
     }
 
     private func measure(_ input: InputFile, worker: inout Worker) throws -> BatchOutcome<[(ImageStatistics, PixelStatistics)]> {
-        guard try ImageFormat.detect(path: input.path) != nil else { return .notImage }
-        let image = try frames.open(path: input.path)
+        guard let image = try frames.openIfImage(path: input.path) else { return .notImage }
         let selected = try image.frames(selecting: options.frame)
         var results: [(ImageStatistics, PixelStatistics)] = []
         for frame in selected {
