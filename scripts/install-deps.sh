@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages mammo-prep needs on Debian 12 (idempotent: installs only what is
 # missing; runs `apt-get update` first when it installs anything; uses sudo when not root).
-#   scripts/install-deps.sh              build + run (DCMTK, libtiff, OpenJPEG, libpng, Python venv)
+#   scripts/install-deps.sh              build + run (DCMTK, libtiff, OpenJPEG, CharLS, OpenJPH, libpng, Python venv)
 #   scripts/install-deps.sh --fixtures   also the tools that regenerate Fixtures/ and benchmark inputs
 set -euo pipefail
 
-packages=(pkg-config libdcmtk-dev libtiff-dev libopenjp2-7-dev libpng-dev zlib1g-dev python3 python3-venv)
+packages=(pkg-config libdcmtk-dev libtiff-dev libopenjp2-7-dev libcharls-dev libopenjph-dev libpng-dev zlib1g-dev python3 python3-venv)
 if [[ "${1:-}" == "--fixtures" ]]; then
     packages+=(dcmtk libopenjp2-tools openjph-tools libtiff-tools)
 fi
