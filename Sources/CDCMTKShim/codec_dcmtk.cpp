@@ -16,7 +16,7 @@ CDCMTKShim_Status readFrame(CDCMTKShim_File *file, uint32_t frameIndex, uint16_t
                             CDCMTKShim_FrameInfo *info, CDCMTKShim_Codec codec, char *message,
                             size_t messageCapacity, Read read) {
     if (file == nullptr || words == nullptr || info == nullptr) return CDCMTKShim_ErrInternal;
-    *info = CDCMTKShim_FrameInfo{codec, 0, 0, 1};
+    *info = CDCMTKShim_FrameInfo{codec, 0, 0, 1, 0};
     return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
         FrameLayout layout;
         CDCMTKShim_Status status = frameLayout(file, frameIndex, wordCapacity, layout, message, messageCapacity);

@@ -64,9 +64,25 @@ struct Decoder {
     }
 };
 
+/// Whether discarding `levels` resolution levels of the codestream whose header `d` has read gives
+/// the forward 5/3 LL band of the full image (the conditions of CDCMTKShim_Reduction).
+bool canReduce(Decoder &d, uint32_t levels, bool signedSamples) {
+    const opj_image_t *im = d.image;
+    if (levels == 0 || im->numcomps != 1 || im->x0 != 0 || im->y0 != 0) return false;
+    if (im->comps[0].dx != 1 || im->comps[0].dy != 1 || (im->comps[0].sgnd != 0) != signedSamples) return false;
+    opj_codestream_info_v2_t *cs = opj_get_cstr_info(d.codec);
+    if (cs == nullptr) return false;
+    bool ok = cs->tw == 1 && cs->th == 1 && cs->tx0 == 0 && cs->ty0 == 0 && cs->nbcomps == 1 &&
+              cs->m_default_tile_info.tccp_info != nullptr &&
+              cs->m_default_tile_info.tccp_info[0].qmfbid == 1 &&
+              cs->m_default_tile_info.tccp_info[0].numresolutions > levels;
+    opj_destroy_cstr_info(&cs);
+    return ok;
+}
+
 CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
-                         int32_t threads, uint16_t *words, size_t wordCapacity, CDCMTKShim_FrameInfo *info,
-                         std::string &why) {
+                         int32_t threads, uint32_t levels, bool signedSamples, uint16_t *words, size_t wordCapacity,
+                         CDCMTKShim_FrameInfo *info, std::string &why) {
     static const uint8_t jp2Signature[12] = {0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A};
     bool jp2 = size >= 12 && std::memcmp(data, jp2Signature, 12) == 0;
     if (!jp2 && (size < 4 || data[0] != 0xFF || data[1] != 0x4F || data[2] != 0xFF || data[3] != 0x51)) {
@@ -99,6 +115,11 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
         why = "JPEG 2000 header: " + (error.empty() ? "unreadable" : error);
         return CDCMTKShim_ErrCorruptStream;
     }
+    uint32_t reduced = canReduce(d, levels, signedSamples) ? levels : 0;
+    if (reduced > 0 && !opj_set_decoded_resolution_factor(d.codec, reduced)) reduced = 0;
+    info->reduced = int32_t(reduced); // also tells the caller, on failure, that a reduced decode was tried
+    // The size the output must have: the image at 2^-reduced (origin 0, T.800 B.5).
+    uint32_t outRows = (rows + (1u << reduced) - 1) >> reduced, outColumns = (columns + (1u << reduced) - 1) >> reduced;
     if (!opj_decode(d.codec, d.stream, d.image) || !opj_end_decompress(d.codec, d.stream)) {
         why = "JPEG 2000 decode: " + (error.empty() ? "codestream rejected" : error);
         return CDCMTKShim_ErrCorruptStream;
@@ -109,7 +130,7 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
         return CDCMTKShim_ErrGeometry;
     }
     const opj_image_comp_t &c = d.image->comps[0];
-    if (c.w != columns || c.h != rows || c.dx != 1 || c.dy != 1 || c.data == nullptr) {
+    if (c.w != outColumns || c.h != outRows || c.dx != 1 || c.dy != 1 || c.data == nullptr) {
         why = "JPEG 2000 codestream is " + std::to_string(c.w) + "x" + std::to_string(c.h) + ", Columns x Rows is " +
               std::to_string(columns) + "x" + std::to_string(rows);
         return CDCMTKShim_ErrGeometry;
@@ -118,7 +139,7 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
         why = "JPEG 2000 precision " + std::to_string(c.prec) + " exceeds 16 bits";
         return CDCMTKShim_ErrBadValue;
     }
-    size_t count = size_t(rows) * size_t(columns);
+    size_t count = size_t(outRows) * size_t(outColumns);
     if (count > wordCapacity) { why = "buffer too small for frame"; return CDCMTKShim_ErrBufferTooSmall; }
     // Keep the low 16 bits: the caller masks to Bits Stored and sign-extends (PS3.5 8.1.1).
     for (size_t i = 0; i < count; ++i) words[i] = uint16_t(uint32_t(c.data[i]) & 0xFFFFu);
@@ -132,13 +153,23 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
 extern "C" {
 
 CDCMTKShim_Status CDCMTKShim_decodeOpenJPEG(const uint8_t *data, size_t size, uint32_t rows, uint32_t columns,
-                                            uint32_t samples, int32_t threads, uint16_t *words, size_t wordCapacity,
+                                            uint32_t samples, int32_t threads, const CDCMTKShim_Reduction *reduction,
+                                            uint16_t *words, size_t wordCapacity,
                                             CDCMTKShim_FrameInfo *info, char *message, size_t messageCapacity) {
     if (words == nullptr || info == nullptr || (data == nullptr && size > 0)) return CDCMTKShim_ErrInternal;
-    *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecOpenJPEG, 0, 0, 1};
+    *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecOpenJPEG, 0, 0, 1, 0};
+    uint32_t levels = reduction != nullptr ? reduction->levels : 0;
+    bool signedSamples = reduction != nullptr && reduction->signedSamples != 0;
     return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
         std::string why;
-        CDCMTKShim_Status status = decode(data, size, rows, columns, samples, threads, words, wordCapacity, info, why);
+        CDCMTKShim_Status status = decode(data, size, rows, columns, samples, threads, levels, signedSamples, words,
+                                          wordCapacity, info, why);
+        if (status != CDCMTKShim_OK && info->reduced > 0) {
+            // A tile-part header may override the main header's levels: the full decode decides.
+            why.clear();
+            *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecOpenJPEG, 0, 0, 1, 0};
+            status = decode(data, size, rows, columns, samples, threads, 0, signedSamples, words, wordCapacity, info, why);
+        }
         if (status != CDCMTKShim_OK) setMessage(message, messageCapacity, why);
         return status;
     });

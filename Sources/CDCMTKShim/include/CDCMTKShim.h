@@ -106,7 +106,9 @@ CDCMTKShim_Status CDCMTKShim_getWords(CDCMTKShim_File *file, const CDCMTKShim_Pa
 typedef enum {
     CDCMTKShim_CodecNative = 0,    ///< native (uncompressed) pixel data, read as stored
     CDCMTKShim_CodecDCMTK = 1,     ///< a DCMTK codec: JPEG, JPEG-LS, RLE
-    CDCMTKShim_CodecOpenJPEG = 2   ///< OpenJPEG: JPEG 2000, HTJ2K
+    CDCMTKShim_CodecOpenJPEG = 2,  ///< OpenJPEG: JPEG 2000, HTJ2K
+    CDCMTKShim_CodecCharLS = 3,    ///< CharLS: JPEG-LS
+    CDCMTKShim_CodecOpenJPH = 4    ///< OpenJPH: HTJ2K
 } CDCMTKShim_Codec;
 
 /// How a frame was decoded. Samples are always delivered as 16-bit words in host byte order,
@@ -114,10 +116,23 @@ typedef enum {
 /// (that is the caller's job, done in one tested place).
 typedef struct {
     CDCMTKShim_Codec codec;
-    int32_t precision;        ///< OpenJPEG: component precision in bits; otherwise 0
-    int32_t isSigned;         ///< OpenJPEG: 1 when the codestream declares signed samples
+    int32_t precision;        ///< codecs over byte buffers: component precision in bits; otherwise 0
+    int32_t isSigned;         ///< codecs over byte buffers: 1 when the codestream declares signed samples
     int32_t threads;          ///< decoder threads used (1 except for OpenJPEG)
+    int32_t reduced;          ///< resolution levels discarded (CDCMTKShim_Reduction); the words are then
+                              ///< ceil(rows / 2^reduced) x ceil(columns / 2^reduced)
 } CDCMTKShim_FrameInfo;
+
+/// A request to a wavelet decoder (JPEG 2000, HTJ2K) to discard `levels` resolution levels, i.e.
+/// to deliver the LL band of `levels` levels of the 5/3 reversible transform (ITU-T T.800 F.3).
+/// The decoder honours it only when that band equals the forward transform of the full-resolution
+/// image: one component, one tile covering the image, image and tile origin 0, the 5/3 reversible
+/// filter with at least `levels` decomposition levels, and signedness equal to `signedSamples`.
+/// Otherwise it decodes the full resolution and reports `reduced` 0. `levels` 0: full resolution.
+typedef struct {
+    uint32_t levels;
+    int32_t signedSamples;    ///< 1 when Pixel Representation is 1
+} CDCMTKShim_Reduction;
 
 // ---- Frames held in the file (native, DCMTK codecs) ------------------------------------------
 // Both check Bits Allocated (8 or 16), the frame index against Number of Frames and `wordCapacity`
@@ -163,10 +178,10 @@ void CDCMTKShim_releaseFrameBytes(CDCMTKShim_FrameBytes *bytes);
 /// Decodes one JPEG 2000 / HTJ2K codestream (or a JP2 file, which some writers embed) with
 /// OpenJPEG into `words` (rows × columns 16-bit words, the low 16 bits of each sample). The
 /// codestream must have `samples` components of `columns` × `rows`. `threads`: decoder threads
-/// for this call (1: none; 0: all cores).
+/// for this call (1: none; 0: all cores). `reduction`: see CDCMTKShim_Reduction (NULL: full).
 CDCMTKShim_Status CDCMTKShim_decodeOpenJPEG(const uint8_t *data, size_t size,
                                             uint32_t rows, uint32_t columns, uint32_t samples,
-                                            int32_t threads,
+                                            int32_t threads, const CDCMTKShim_Reduction *reduction,
                                             uint16_t *words, size_t wordCapacity,
                                             CDCMTKShim_FrameInfo *info,
                                             char *message, size_t messageCapacity);

@@ -5,11 +5,15 @@ enum FrameCodec: String, Sendable, Equatable {
     case native
     case dcmtk
     case openJPEG = "openjpeg"
+    case charLS = "charls"
+    case openJPH = "openjph"
 
     init(_ codec: CDCMTKShim_Codec) {
         switch codec {
         case CDCMTKShim_CodecDCMTK: self = .dcmtk
         case CDCMTKShim_CodecOpenJPEG: self = .openJPEG
+        case CDCMTKShim_CodecCharLS: self = .charLS
+        case CDCMTKShim_CodecOpenJPH: self = .openJPH
         default: self = .native
         }
     }
@@ -20,15 +24,22 @@ struct DecodedFrameInfo: Sendable, Equatable {
     var codec: FrameCodec
     /// Decoder threads used for the frame.
     var threads: Int
-    /// Component precision and signedness the codestream declares (OpenJPEG only).
+    /// Component precision and signedness the codestream declares (codecs over byte buffers only).
     var precision: Int?
     var isSigned: Bool?
+    /// Resolution levels the decoder discarded (`FrameRequest.reduce`); 0: full resolution.
+    var reduced: Int
+    /// Why the preferred backend did not decode the frame and a fallback did (nil: it did).
+    var fallback: String?
 
-    init(_ info: CDCMTKShim_FrameInfo) {
+    init(_ info: CDCMTKShim_FrameInfo, fallback: String? = nil) {
         codec = FrameCodec(info.codec)
         threads = Int(info.threads)
-        precision = info.codec == CDCMTKShim_CodecOpenJPEG ? Int(info.precision) : nil
-        isSigned = info.codec == CDCMTKShim_CodecOpenJPEG ? info.isSigned != 0 : nil
+        let overBytes = info.codec != CDCMTKShim_CodecNative && info.codec != CDCMTKShim_CodecDCMTK
+        precision = overBytes ? Int(info.precision) : nil
+        isSigned = overBytes ? info.isSigned != 0 : nil
+        reduced = Int(info.reduced)
+        self.fallback = fallback
     }
 }
 
@@ -53,6 +64,15 @@ struct FrameRequest {
     let rows: Int
     let columns: Int
     let samplesPerPixel: Int
+    /// Resolution levels a wavelet decoder may discard (CDCMTKShim_Reduction); 0: full resolution.
+    /// Others ignore it. The words are then ceil(rows / 2^reduced) × ceil(columns / 2^reduced).
+    var reduce: Int = 0
+    /// Pixel Representation 1: a reduced decode requires a signed codestream.
+    var storedSigned: Bool = false
+
+    var reduction: CDCMTKShim_Reduction {
+        CDCMTKShim_Reduction(levels: UInt32(clamping: reduce), signedSamples: storedSigned ? 1 : 0)
+    }
 }
 
 extension FrameRequest {

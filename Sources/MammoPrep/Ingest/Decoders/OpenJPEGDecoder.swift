@@ -11,10 +11,11 @@ struct OpenJPEGDecoder: FrameDecoder {
             return .failure(failure)
         }
         var info = CDCMTKShim_FrameInfo()
+        var reduction = request.reduction
         let failure = callShim {
             CDCMTKShim_decodeOpenJPEG(bytes.data, bytes.size, UInt32(request.rows), UInt32(request.columns),
                                       UInt32(request.samplesPerPixel), Int32(clamping: options.jpeg2000Threads),
-                                      words.baseAddress, words.count, &info, $0, $1)
+                                      &reduction, words.baseAddress, words.count, &info, $0, $1)
         }
         return failure.map { .failure($0) } ?? .success(DecodedFrameInfo(info))
     }
