@@ -1,6 +1,7 @@
 import ArgumentParser
 import Testing
 @testable import MammoPrepCLI
+import MammoPrep
 
 /// Parse-only tests: option spelling, validation, exit statuses (docs/design.md §2).
 @Suite struct ParsingTests {
@@ -20,6 +21,26 @@ import Testing
             } catch {
                 // mainWithDesignExitCodes maps these to exit status 2.
                 #expect(MammoPrepCommand.exitCode(for: error) == .validationFailure, "\(arguments)")
+            }
+        }
+    }
+
+    @Test func reduceTakesALevelCountOrAuto() throws {
+        for command in ["convert", "stats"] {
+            let prefix = command == "stats" ? ["stats", "compute", "--out", "s.json"] : ["convert", "--out", "o"]
+            for (text, expected) in [("0", ReductionRequest.levels(0)), ("4", .levels(4)), ("16", .levels(16))] {
+                let parsed = try MammoPrepCommand.parseAsRoot(prefix + ["--reduce", text, "a.dcm"])
+                let geometry = (parsed as? MammoPrepCommand.Convert)?.geometry ?? (parsed as? MammoPrepCommand.Stats.Compute)?.geometry
+                #expect(geometry?.reduce == expected, "\(command) --reduce \(text)")
+            }
+            for text in ["-1", "17", "1.5", "two", ""] {
+                do {
+                    _ = try MammoPrepCommand.parseAsRoot(prefix + ["--reduce", text, "a.dcm"])
+                    Issue.record("\(command) --reduce \(text) parsed")
+                } catch {
+                    #expect(MammoPrepCommand.exitCode(for: error) == .validationFailure)
+                    #expect(MammoPrepCommand.message(for: error).contains("--reduce"), "\(command) --reduce \(text)")
+                }
             }
         }
     }

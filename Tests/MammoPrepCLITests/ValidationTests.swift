@@ -75,6 +75,11 @@ import Testing
              accepted: [["--fit", "crop", "--size", "224"], ["--fit", "crop", "--model", "resnet50d"], ["--fit", "stretch"]],
              rejected: [["--fit", "crop"]],
              message: ["'--fit crop' needs '--size' or '--model'."]),
+        Rule(name: "--reduce auto needs --size or --model", commands: windowed,
+             accepted: [["--reduce", "auto", "--size", "224"], ["--reduce", "auto", "--model", "resnet50d"],
+                        ["--reduce", "3"], ["--reduce", "0"], ["--reduce", "16"]],
+             rejected: [["--reduce", "auto"]],
+             message: ["'--reduce auto' needs '--size' or '--model'."]),
         // GeometryArguments.check(limits:), from Convert.validate and Stats.Compute.validate
         Rule(name: "--size within --max-frame-pixels", commands: windowed,
              accepted: [["--size", "16384x16384"], ["--max-frame-pixels", "1024", "--size", "32"]],

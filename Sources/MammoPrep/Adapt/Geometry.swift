@@ -169,34 +169,15 @@ package enum Geometry {
                                         offset: (0, 0), output: (h, w), warnings: warnings)
             return (image, record)
         }
-        let resized: (rows: Int, columns: Int)
+        let resized = o.resizedSize(rows: h, columns: w, size: size)
         var offset = (rows: 0, columns: 0)
         switch o.fit {
         case .stretch:
-            resized = size
+            break
         case .pad:
-            let s = Swift.min(Double(size.rows) / Double(h), Double(size.columns) / Double(w))
-            resized = (Swift.max(1, Swift.min(size.rows, Int((Double(h) * s).rounded()))),
-                       Swift.max(1, Swift.min(size.columns, Int((Double(w) * s).rounded()))))
             offset.rows = (size.rows - resized.rows) / 2
             offset.columns = wall == .right ? size.columns - resized.columns : 0
         case .crop:
-            if size.rows == size.columns {
-                // torchvision Resize(int): shorter side to ⌊size / crop_pct⌋, longer side int(s · long / short).
-                let target = Int((Double(size.rows) / o.cropPct).rounded(.down))
-                if h <= w {
-                    resized = (target, Int(Double(target) * Double(w) / Double(h)))
-                } else {
-                    resized = (Int(Double(target) * Double(h) / Double(w)), target)
-                }
-            } else {
-                // timm ResizeKeepRatio(⌊size / crop_pct⌋): scale by the smaller ratio, Python's round.
-                let target = (Double(Int((Double(size.rows) / o.cropPct).rounded(.down))),
-                              Double(Int((Double(size.columns) / o.cropPct).rounded(.down))))
-                let ratio = Swift.min(Double(h) / target.0, Double(w) / target.1)
-                resized = (Swift.max(1, Int((Double(h) / ratio).rounded(.toNearestOrEven))),
-                           Swift.max(1, Int((Double(w) / ratio).rounded(.toNearestOrEven))))
-            }
             // torchvision center_crop: top = int(round((h − th) / 2)), Python's round (half to even).
             offset.rows = -Int((Double(resized.rows - size.rows) / 2).rounded(.toNearestOrEven))
             offset.columns = -Int((Double(resized.columns - size.columns) / 2).rounded(.toNearestOrEven))
@@ -262,5 +243,50 @@ package enum Geometry {
                 }
             }
         }
+    }
+}
+
+extension GeometryOptions {
+    /// The size an `h` × `w` image (after any breast crop) is resized to before it is padded or
+    /// cropped to `size`.
+    func resizedSize(rows h: Int, columns w: Int, size: (rows: Int, columns: Int)) -> (rows: Int, columns: Int) {
+        switch fit {
+        case .stretch:
+            return size
+        case .pad:
+            let s = Swift.min(Double(size.rows) / Double(h), Double(size.columns) / Double(w))
+            return (Swift.max(1, Swift.min(size.rows, Int((Double(h) * s).rounded()))),
+                    Swift.max(1, Swift.min(size.columns, Int((Double(w) * s).rounded()))))
+        case .crop:
+            if size.rows == size.columns {
+                // torchvision Resize(int): shorter side to ⌊size / crop_pct⌋, longer side int(s · long / short).
+                let target = Int((Double(size.rows) / cropPct).rounded(.down))
+                return h <= w ? (target, Int(Double(target) * Double(w) / Double(h)))
+                              : (Int(Double(target) * Double(h) / Double(w)), target)
+            }
+            // timm ResizeKeepRatio(⌊size / crop_pct⌋): scale by the smaller ratio, Python's round.
+            let target = (Double(Int((Double(size.rows) / cropPct).rounded(.down))),
+                          Double(Int((Double(size.columns) / cropPct).rounded(.down))))
+            let ratio = Swift.min(Double(h) / target.0, Double(w) / target.1)
+            return (Swift.max(1, Int((Double(h) / ratio).rounded(.toNearestOrEven))),
+                    Swift.max(1, Int((Double(w) / ratio).rounded(.toNearestOrEven))))
+        }
+    }
+
+    /// `--reduce auto` for a `rows` × `columns` frame: the largest N (≤ 16) whose reduced image,
+    /// ceil(rows / 2^N) × ceil(columns / 2^N), is at least twice the size the whole frame is
+    /// resized to in both dimensions, so that the final resize still low-passes (docs/cli.md). 0
+    /// without an output size. With a breast crop the frame, not the breast box (unknown before
+    /// decoding), is what is judged.
+    public func automaticReduction(rows: Int, columns: Int) -> Int {
+        guard let size, rows > 0, columns > 0 else { return 0 }
+        let target = resizedSize(rows: rows, columns: columns, size: size)
+        var n = 0
+        while n < ReductionRequest.maximumLevels,
+              reducedLength(rows, levels: n + 1) >= 2 * target.rows,
+              reducedLength(columns, levels: n + 1) >= 2 * target.columns {
+            n += 1
+        }
+        return n
     }
 }

@@ -100,6 +100,8 @@ package struct DICOMAttributes: Sendable, Equatable {
     package var pixelIntensityRelationship: String?
     package var pixelIntensityRelationshipSign: Int?
     package var presentationLUTShape: String?
+    /// (0028,2110): "00" when the image has not been subjected to lossy compression.
+    package var lossyImageCompression: String?
 
     /// Top-level Modality LUT / VOI LUT module content.
     package var topLevel: GrayscaleTransforms

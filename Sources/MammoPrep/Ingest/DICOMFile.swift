@@ -111,25 +111,70 @@ public final class DICOMFile {
         try decodeFrame(index, options: options, reusing: &storage).frame
     }
 
-    /// `readRawFrame(_:options:reusing:)` with what the decoder reports (codec, threads).
-    func decodeFrame(_ index: Int, options: DecodeOptions, reusing storage: inout [UInt16]) throws
+    /// `readRawFrame(_:options:reusing:)` with what the decoder reports (codec, threads). With
+    /// `reduce` > 0 a wavelet decoder may discard that many resolution levels (`info.reduced`
+    /// says whether it did; the frame is then that much smaller and holds codestream samples).
+    func decodeFrame(_ index: Int, options: DecodeOptions, reduce: Int = 0, reusing storage: inout [UInt16]) throws
         -> (frame: RawFrame, info: DecodedFrameInfo) {
         guard index >= 0, index < attributes.frames else {
             throw MammoPrepError(path: path, stage: .decode, code: .shortPixelData,
                                  detail: "frame \(index) requested, the object has \(attributes.frames)")
         }
-        let request = FrameRequest(handle: handle, index: index, rows: attributes.rows, columns: attributes.columns,
+        var request = FrameRequest(handle: handle, index: index, rows: attributes.rows, columns: attributes.columns,
                                    samplesPerPixel: attributes.samplesPerPixel)
+        request.reduce = reduce
+        request.storedSigned = attributes.pixelRepresentation == 1
         let decoder = DecoderSelection.decoder(for: family, options: options)
         // C writes straight into Swift-owned storage; every word is written on success.
         var words = Scratch.take(&storage, count: attributes.rows * attributes.columns, zero: 0)
         let result = words.withUnsafeMutableBufferPointer { decoder.decode(request, into: $0, options: options) }
         switch result {
         case .success(let info):
-            return (RawFrame(rows: attributes.rows, columns: attributes.columns, layout: layout, words: words), info)
+            let rows = reducedLength(attributes.rows, levels: info.reduced)
+            let columns = reducedLength(attributes.columns, levels: info.reduced)
+            if rows * columns < words.count { words.removeLast(words.count - rows * columns) }   // keeps capacity
+            return (RawFrame(rows: rows, columns: columns, layout: layout, words: words), info)
         case .failure(let failure):
             throw DICOMFile.error(failure, stage: .decode, path: path)
         }
+    }
+
+    /// Frame `index` reduced by `levels` levels of the 5/3 wavelet (`ReductionRequest`; 0: as
+    /// decoded). Lossless single-tile reversible JPEG 2000 / HTJ2K codestreams with enough levels
+    /// are decoded at the reduced resolution; every other frame is decoded whole and transformed.
+    /// Either way the words are canonical stored values (masked, sign-extended; the codestream's
+    /// samples clamped, not masked, to the stored range), with a layout that reads them unchanged.
+    func readFrame(_ index: Int, options: DecodeOptions, reduce levels: Int, reusing storage: inout [UInt16]) throws
+        -> (frame: RawFrame, info: DecodedFrameInfo, source: ReductionRecord.Source) {
+        guard levels > 0 else {
+            let (frame, info) = try decodeFrame(index, options: options, reusing: &storage)
+            return (frame, info, .none)
+        }
+        let lossless = TransferSyntax.losslessWavelet.contains(attributes.transferSyntaxUID)
+            || attributes.lossyImageCompression == "00"
+        let wavelet = family == .jpeg2000 || family == .htj2k
+        let (frame, info) = try decodeFrame(index, options: options, reduce: wavelet && lossless ? levels : 0,
+                                            reusing: &storage)
+        if info.reduced == levels {
+            // Codestream samples (their low 16 bits; signedness as Pixel Representation, which the
+            // decoder checked) → stored values, clamped: a codestream may be coded at a precision
+            // above Bits Stored, and the LL band may overshoot the range the full image keeps.
+            let range = StoredValueLayout.range(bitsStored: attributes.bitsStored, isSigned: layout.isSigned)
+            var words = frame.words
+            let signed = layout.isSigned
+            words.withUnsafeMutableBufferPointer { w in
+                for i in w.indices {
+                    let v = signed ? Int32(Int16(bitPattern: w[i])) : Int32(w[i])
+                    w[i] = StoredFrame.word(Swift.min(Swift.max(v, range.lowerBound), range.upperBound))
+                }
+            }
+            let stored = StoredFrame(rows: frame.rows, columns: frame.columns, bitsStored: attributes.bitsStored,
+                                     isSigned: signed, words: words)
+            return (stored.asRaw, info, .codestream)
+        }
+        let reduced = frame.canonical().reduced(levels: levels)
+        storage = frame.words   // the full frame's buffer, for the next decode
+        return (reduced.asRaw, info, .computed)
     }
 
     /// Versions of the decoders, for manifests.
@@ -305,6 +350,7 @@ private final class DatasetReader {
         a.pixelIntensityRelationship = string(.pixelIntensityRelationship)
         a.pixelIntensityRelationshipSign = integer(.pixelIntensityRelationshipSign)
         a.presentationLUTShape = string(.presentationLUTShape)
+        a.lossyImageCompression = string(.lossyImageCompression)
         a.topLevel = transforms(in: [])
 
         let sharedItems = itemCount(.sharedFunctionalGroupsSequence)

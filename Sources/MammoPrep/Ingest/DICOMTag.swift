@@ -57,6 +57,7 @@ package extension DICOMTag {
     static let frameVOILUTSequence = DICOMTag(0x0028, 0x9132)
     static let pixelValueTransformationSequence = DICOMTag(0x0028, 0x9145)
     static let presentationLUTShape = DICOMTag(0x2050, 0x0020)
+    static let lossyImageCompression = DICOMTag(0x0028, 0x2110)
     static let sharedFunctionalGroupsSequence = DICOMTag(0x5200, 0x9229)
     static let perFrameFunctionalGroupsSequence = DICOMTag(0x5200, 0x9230)
     static let pixelData = DICOMTag(0x7FE0, 0x0010)
@@ -77,7 +78,7 @@ package extension DICOMTag {
         .lutDescriptor: "LUT Descriptor", .lutExplanation: "LUT Explanation", .modalityLUTType: "Modality LUT Type",
         .lutData: "LUT Data", .voiLUTSequence: "VOI LUT Sequence", .frameVOILUTSequence: "Frame VOI LUT Sequence",
         .pixelValueTransformationSequence: "Pixel Value Transformation Sequence",
-        .presentationLUTShape: "Presentation LUT Shape",
+        .presentationLUTShape: "Presentation LUT Shape", .lossyImageCompression: "Lossy Image Compression",
         .sharedFunctionalGroupsSequence: "Shared Functional Groups Sequence",
         .perFrameFunctionalGroupsSequence: "Per-frame Functional Groups Sequence", .pixelData: "Pixel Data",
     ]
@@ -126,6 +127,12 @@ package enum TransferSyntax {
     package static var supported: Set<String> { Set(names.keys) }
 
     package static func name(_ uid: String) -> String { names[uid] ?? "unknown" }
+
+    /// Wavelet syntaxes whose codestreams are lossless by definition (PS3.5 A.4.4, A.4.11): the
+    /// decoded image is the encoded one, so a reduced-resolution decode is its forward LL band.
+    package static let losslessWavelet: Set<String> = [
+        "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
+    ]
 
     /// The decoder family of a supported syntax; nil for any other.
     package static func family(_ uid: String) -> Family? { families[uid] }

@@ -48,12 +48,16 @@ public struct ConvertOptions: Sendable {
     public var adapter: AdapterOptions
     /// File name (without extension) of the `npy-stack` output and its index.
     public var stackName: String
+    /// Wavelet reduction before windowing (`--reduce`).
+    public var reduction: ReductionRequest
 
     public init(outputDirectory: String, format: Format = .npy, frame: Int? = nil,
                 windowing: WindowingOptions = WindowingOptions(), limits: ReadLimits = .standard,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, overwrite: Bool = false,
-                adapter: AdapterOptions = AdapterOptions(), stackName: String = "stack") {
+                adapter: AdapterOptions = AdapterOptions(), stackName: String = "stack",
+                reduction: ReductionRequest = .none) {
         self.outputDirectory = outputDirectory
+        self.reduction = reduction
         self.adapter = adapter
         self.stackName = stackName
         self.format = format

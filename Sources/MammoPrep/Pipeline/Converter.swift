@@ -30,7 +30,7 @@ public final class Converter: @unchecked Sendable {
         self.configuration = options.configuration(toolVersion: toolVersion)
         self.configurationHash = FNV1a.hex(configuration.serialized())
         self.pipeline = FramePipeline(FramePipelineOptions(windowing: options.windowing, adapter: options.adapter,
-                                                           limits: options.limits))
+                                                           limits: options.limits, reduction: options.reduction))
         self.folder = OutputFolder(path: options.outputDirectory)
     }
 

@@ -1,19 +1,31 @@
 /// Everything that decides an adapted tensor: how frames are read and decoded (read limits, a
 /// decoder backend per codec family and its threads), how they are windowed (docs/windowing.md),
-/// and how they are adapted (geometry, normalization, channels; docs/adapter.md). Backends and
-/// threads change speed, never pixels.
+/// whether they are reduced first (wavelet reduction, docs/cli.md), how they are windowed
+/// (docs/windowing.md), and how they are adapted (geometry, normalization, channels;
+/// docs/adapter.md). Backends and threads change speed, never pixels.
 public struct FramePipelineOptions: Sendable, Equatable {
     public var windowing: WindowingOptions
     public var adapter: AdapterOptions
     public var limits: ReadLimits
     public var decoding: DecodeOptions
+    public var reduction: ReductionRequest
 
     public init(windowing: WindowingOptions = WindowingOptions(), adapter: AdapterOptions = AdapterOptions(),
-                limits: ReadLimits = .standard, decoding: DecodeOptions = .standard) {
+                limits: ReadLimits = .standard, decoding: DecodeOptions = .standard,
+                reduction: ReductionRequest = .none) {
         self.windowing = windowing
         self.adapter = adapter
         self.limits = limits
         self.decoding = decoding
+        self.reduction = reduction
+    }
+
+    /// The reduction levels for a `rows` × `columns` frame (resolves `auto`).
+    public func reductionLevels(rows: Int, columns: Int) -> Int {
+        switch reduction {
+        case .levels(let n): return n
+        case .auto: return adapter.geometry.automaticReduction(rows: rows, columns: columns)
+        }
     }
 }
 
@@ -25,6 +37,11 @@ public struct FrameRecord: Sendable {
     public var frame: Int
     public var frameCount: Int
     public var format: ImageFormat
+    /// The decoder that produced the frame ("native", "dcmtk", "charls", "openjpeg", "openjph",
+    /// "libtiff"), and why the preferred one did not when a fallback ran.
+    public var decoder: String
+    public var decoderFallback: String?
+    public var reduction: ReductionRecord
     public var windowing: WindowingDecision
     public var geometry: GeometryRecord
     public var normalization: Normalization
@@ -65,6 +82,10 @@ public final class FramePipeline: Sendable {
     public final class Workspace {
         var words: [UInt16] = []
         var pixels: [Float] = []
+        /// How `words` hold the last frame's stored values (its file's layout, or canonical for a
+        /// reduced frame), and what decoded it.
+        var wordsLayout: StoredValueLayout?
+        var decoded = DecodedFrameSummary()
         let geometry = GeometryBuffers()
         /// Overrides the options' JPEG 2000 threads for this worker (batch commands give each worker
         /// the cores that parallel inputs leave free).
@@ -122,7 +143,9 @@ public final class FramePipeline: Sendable {
         let g = options.adapter.geometry
         if let size = g.size { return (options.adapter.channels * size.rows * size.columns, true) }
         let (rows, columns) = image.frameSize(frame)
-        return (options.adapter.channels * rows * columns, !g.cropBreast)
+        let levels = options.reductionLevels(rows: rows, columns: columns)
+        return (options.adapter.channels * reducedLength(rows, levels: levels) * reducedLength(columns, levels: levels),
+                !g.cropBreast)
     }
 
     // MARK: - Stages, for the batch commands
@@ -143,7 +166,8 @@ public final class FramePipeline: Sendable {
         }
         let channels = options.adapter.channels
         let record = FrameRecord(source: image.path, frame: frame, frameCount: image.frameCount, format: image.format,
-                                 windowing: windowed.decision, geometry: adapted.geometry,
+                                 decoder: workspace.decoded.decoder, decoderFallback: workspace.decoded.fallback,
+                                 reduction: workspace.decoded.reduction, windowing: windowed.decision, geometry: adapted.geometry,
                                  normalization: options.adapter.normalization,
                                  shape: [channels, adapted.rows, adapted.columns],
                                  attributeWarnings: image.attributeWarnings)
@@ -156,16 +180,40 @@ public final class FramePipeline: Sendable {
 
     /// Ingest + Window: the windowed frame `frame` of `image`, decoded into the workspace's buffers.
     package func window(_ image: InputImage, frame: Int, workspace: Workspace) throws -> WindowedFrame {
+        let (rows, columns) = image.frameSize(frame)
+        let levels = options.reductionLevels(rows: rows, columns: columns)
         switch image {
         case .dicom(let file):
             var decoding = options.decoding
             if let threads = workspace.jpeg2000Threads { decoding.jpeg2000Threads = threads }
-            let raw = try file.readRawFrame(frame, options: decoding, reusing: &workspace.words)
-            defer { workspace.words = raw.words }
+            let (raw, info, source) = try file.readFrame(frame, options: decoding, reduce: levels,
+                                                         reusing: &workspace.words)
+            defer {
+                if raw.words.capacity >= workspace.words.capacity { workspace.words = raw.words }
+                workspace.wordsLayout = raw.layout
+            }
+            workspace.decoded = DecodedFrameSummary(
+                decoder: info.codec.rawValue, fallback: info.fallback,
+                reduction: ReductionRecord(requested: options.reduction, levels: levels, source: source,
+                                           rows: raw.rows, columns: raw.columns))
             return try Windowing.apply(raw: raw, attributes: file.attributes, frameIndex: frame,
                                        options: options.windowing, path: image.path, reusing: &workspace.pixels)
         case .tiff(let file):
-            return try Windowing.apply(tiff: try file.readFrame(frame), page: file.pages[frame],
+            var decoded = try file.readFrame(frame)
+            if levels > 0 {
+                guard case .integer(let stored) = decoded else {
+                    throw MammoPrepError(path: image.path, stage: .decode, code: .unsupportedBits,
+                                         detail: "wavelet reduction needs integer samples, this TIFF page has float samples")
+                }
+                decoded = .integer(stored.reduced(levels: levels))
+            }
+            workspace.wordsLayout = nil
+            workspace.decoded = DecodedFrameSummary(
+                decoder: "libtiff", fallback: nil,
+                reduction: ReductionRecord(requested: options.reduction, levels: levels,
+                                           source: levels > 0 ? .computed : .none,
+                                           rows: decoded.rows, columns: decoded.columns))
+            return try Windowing.apply(tiff: decoded, page: file.pages[frame],
                                        options: options.windowing, path: image.path)
         }
     }
@@ -174,7 +222,9 @@ public final class FramePipeline: Sendable {
     /// declares none, or is TIFF). Valid right after `window`, before the next decode.
     package func paddingMask(of image: InputImage, workspace: Workspace) -> [UInt8]? {
         guard case .dicom(let file) = image, let value = file.attributes.pixelPaddingValue,
-              let layout = file.attributes.layout else { return nil }
+              let layout = workspace.wordsLayout else { return nil }
+        // The padding value is a stored value (US or SS), whichever layout the words have: a
+        // reduced frame's padding is where its LL band still equals it.
         return PixelPadding.mask(words: workspace.words, layout: layout, value: value,
                                  rangeLimit: file.attributes.pixelPaddingRangeLimit)
     }
@@ -208,4 +258,11 @@ package struct ProcessedFrame {
     package let windowed: WindowedFrame
     package let adapted: AdaptedFrame
     package let record: FrameRecord
+}
+
+/// What decoded the frame last windowed in a workspace, for its record.
+struct DecodedFrameSummary {
+    var decoder = "native"
+    var fallback: String?
+    var reduction = ReductionRecord(requested: .none, levels: 0, source: .none, rows: 0, columns: 0)
 }

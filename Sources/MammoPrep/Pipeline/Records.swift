@@ -12,6 +12,9 @@ extension FrameRecord {
             ("rows", .int(shape[1])), ("columns", .int(shape[2])),
             ("shape", .array(shape.map(JSONValue.int))),
             ("dtype", .string(dtype)), ("format", .string(format.rawValue)),
+            ("decoder", .string(decoder)),
+        ] + (decoderFallback.map { [("decoderFallback", JSONValue.string($0))] } ?? []) + [
+            ("reduce", reduction.json),
             ("windowing", windowing.json),
             ("attributeWarnings", .array(attributeWarnings.map { .string($0.description) })),
             ("geometry", geometry.json),
@@ -104,6 +107,7 @@ extension ConvertOptions {
             ("tool", .string("mammo-prep \(toolVersion)")),
             ("format", .string(format.rawValue)),
             ("frame", JSONValue(frame)),
+            ("reduce", reduction.json),
         ] + windowing.jsonPairs + [
             ("adapter", adapter.json),
         ])
@@ -112,7 +116,8 @@ extension ConvertOptions {
     /// The pixel pipeline in stats.json's terms (windowing, frame, geometry, tool), to check that a
     /// `--stats` file was computed on the pixels this configuration normalizes.
     public func pixelPipeline(toolVersion: String) -> JSONValue {
-        PixelPipeline.json(windowing: windowing, frame: frame, geometry: adapter.geometry, mask: nil, toolVersion: toolVersion)
+        PixelPipeline.json(windowing: windowing, frame: frame, reduction: reduction, geometry: adapter.geometry, mask: nil,
+                           toolVersion: toolVersion)
     }
 
     /// preprocess.json: the complete specification, and the mean/std lists for torchvision's
@@ -121,7 +126,8 @@ extension ConvertOptions {
         let n = adapter.normalization
         return .object([
             ("tool", .string("mammo-prep \(toolVersion)")),
-            ("input", .string("windowed image in [0, 1] (docs/pipeline.md), then geometry, then normalization")),
+            ("input", .string("stored values reduced by `reduce` 5/3 wavelet levels (docs/cli.md), windowed to [0, 1] (docs/pipeline.md), then geometry, then normalization")),
+            ("reduce", reduction.json),
             ("windowing", .object(windowing.jsonPairs + [("frame", JSONValue(frame))])),
             ("geometry", adapter.geometry.json),
             ("normalization", n.json),
@@ -164,5 +170,23 @@ extension WindowingDecision {
             ("inverted", .bool(inverted)), ("inversionReason", .string(inversionReason)),
             ("warnings", .array(warnings.map(JSONValue.string))),
         ])
+    }
+}
+
+extension ReductionRequest {
+    /// N as a number, or "auto".
+    public var json: JSONValue {
+        switch self {
+        case .levels(let n): return .int(n)
+        case .auto: return .string("auto")
+        }
+    }
+}
+
+extension ReductionRecord {
+    /// A manifest line's `reduce` object.
+    public var json: JSONValue {
+        .object([("requested", .string(requested.description)), ("levels", .int(levels)),
+                 ("source", .string(source.rawValue)), ("rows", .int(rows)), ("columns", .int(columns))])
     }
 }

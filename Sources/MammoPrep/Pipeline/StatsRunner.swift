@@ -10,11 +10,14 @@ public struct StatsOptions: Sendable, Equatable {
     public var limits: ReadLimits
     public var jobs: Int
     public var shard: Shard?
+    /// Wavelet reduction before windowing (`--reduce`), as convert's.
+    public var reduction: ReductionRequest
 
     public init(windowing: WindowingOptions = WindowingOptions(), frame: Int? = nil,
                 geometry: GeometryOptions = GeometryOptions(), mask: StatsMask = .none,
                 limits: ReadLimits = .standard, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                shard: Shard? = nil) {
+                shard: Shard? = nil, reduction: ReductionRequest = .none) {
+        self.reduction = reduction
         self.windowing = windowing
         self.frame = frame
         self.geometry = geometry
@@ -25,7 +28,8 @@ public struct StatsOptions: Sendable, Equatable {
     }
 
     public func pipeline(toolVersion: String) -> JSONValue {
-        PixelPipeline.json(windowing: windowing, frame: frame, geometry: geometry, mask: mask, toolVersion: toolVersion)
+        PixelPipeline.json(windowing: windowing, frame: frame, reduction: reduction, geometry: geometry, mask: mask,
+                           toolVersion: toolVersion)
     }
 }
 
@@ -77,7 +81,7 @@ public final class StatsRunner: @unchecked Sendable {
         pipeline = options.pipeline(toolVersion: toolVersion)
         frames = FramePipeline(FramePipelineOptions(windowing: options.windowing,
                                                     adapter: AdapterOptions(geometry: options.geometry),
-                                                    limits: options.limits))
+                                                    limits: options.limits, reduction: options.reduction))
         report = StatsReport(mask: options.mask, pipeline: pipeline)
         if let shard = options.shard { report.shards = [shard.description] }
     }

@@ -7,6 +7,11 @@ extension Interpolation: ExpressibleByArgument {}
 extension ModelPreset.Input: ExpressibleByArgument {}
 extension Normalization.Kind: ExpressibleByArgument {}
 
+extension ReductionRequest: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+    public var defaultValueDescription: String { description }
+}
+
 /// `ROWSxCOLUMNS` (or a single N for N×N).
 struct SizeArgument: ExpressibleByArgument {
     let rows: Int
@@ -56,6 +61,9 @@ struct GeometryArguments: ParsableArguments {
     @Option(help: "Flip horizontally so that the chest wall is on this side: left, right, none (by Image Laterality, else the mask's centre of mass).")
     var flipTo: GeometryOptions.Side = .none
 
+    @Option(help: ArgumentHelp("Wavelet reduction before windowing: N (0…16) levels of the 5/3 wavelet, the image at ceil(size / 2^N), identical for every syntax (lossless JPEG 2000 / HTJ2K decode only that resolution); or auto: the largest N keeping the image at least twice the size it is resized to (needs --size or --model). See docs/cli.md.", valueName: "N|auto"))
+    var reduce: ReductionRequest = .none
+
     func validate() throws {
         if let model, ModelPreset.named(model) == nil {
             throw ValidationError("Unknown model '\(model)'. Known presets: \(ModelPreset.names.joined(separator: ", ")).")
@@ -63,6 +71,7 @@ struct GeometryArguments: ParsableArguments {
         if let cropPct, !(cropPct >= 0.1 && cropPct <= 1) { throw ValidationError("'--crop-pct' must be in [0.1, 1].") }
         guard cropMargin >= 0 else { throw ValidationError("'--crop-margin' must be 0 or more.") }
         if fit == .crop && size == nil && model == nil { throw ValidationError("'--fit crop' needs '--size' or '--model'.") }
+        if reduce == .auto && size == nil && model == nil { throw ValidationError("'--reduce auto' needs '--size' or '--model'.") }
     }
 
     var preset: ModelPreset? { model.flatMap(ModelPreset.named) }

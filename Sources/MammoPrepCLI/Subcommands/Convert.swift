@@ -80,7 +80,7 @@ extension MammoPrepCommand {
                                          detail: "no pixels or a zero std: cannot normalize with it")
                 }
                 let mine = ConvertOptions(outputDirectory: out, frame: frame, windowing: windowing,
-                                          adapter: AdapterOptions(geometry: geometryOptions))
+                                          adapter: AdapterOptions(geometry: geometryOptions), reduction: geometry.reduce)
                     .pixelPipeline(toolVersion: MammoPrepVersion.string)
                 let differences = report.pipeline.memberDifferences(mine, ignoring: ["mask"])
                 if !differences.isEmpty && !normalization.forceStats {
@@ -103,7 +103,7 @@ extension MammoPrepCommand {
                 let stackName = batch.shard.map { "stack.shard-\($0.shard.index)-of-\($0.shard.count)" } ?? "stack"
                 let options = ConvertOptions(outputDirectory: out, format: format, frame: frame, windowing: window.options,
                                              limits: limits.limits, jobs: batch.jobs, overwrite: overwrite, adapter: adapter,
-                                             stackName: stackName)
+                                             stackName: stackName, reduction: geometry.reduce)
                 converter = Converter(options: options, toolVersion: MammoPrepVersion.string)
                 inputs = try InputDiscovery.collect(self.inputs)
                 if let shard = batch.shard { inputs = shard.shard.select(inputs) }

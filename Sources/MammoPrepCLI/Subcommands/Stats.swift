@@ -64,7 +64,8 @@ extension MammoPrepCommand.Stats {
 
         func run() throws {
             let options = StatsOptions(windowing: window.options, frame: frame, geometry: geometry.geometry, mask: mask,
-                                       limits: limits.limits, jobs: batch.jobs, shard: batch.shard?.shard)
+                                       limits: limits.limits, jobs: batch.jobs, shard: batch.shard?.shard,
+                                       reduction: geometry.reduce)
             let runner = StatsRunner(options: options, toolVersion: MammoPrepVersion.string)
             var inputs: [InputFile]
             do {
