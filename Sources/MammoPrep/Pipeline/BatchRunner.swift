@@ -40,8 +40,9 @@ package struct BatchRunner {
 
     package init(jobs: Int) { self.jobs = max(1, jobs) }
 
-    /// Threads a decoder may use inside one frame: the cores that parallel inputs leave free
-    /// (all of them for a lone input, such as one JPEG 2000 volume).
+    /// Threads a decoder may use inside one frame when `inputs` inputs (this one included) are
+    /// still to start: the cores that parallel inputs leave free. All of them for a lone input
+    /// (one JPEG 2000 volume) and for the last input of a batch, whose peers are finishing.
     package func decodeThreads(inputs: Int) -> Int {
         Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / Swift.min(jobs, Swift.max(inputs, 1)))
     }
@@ -49,11 +50,13 @@ package struct BatchRunner {
     /// Runs `work` for every input. `makeWorker` gives each worker its state (called on that
     /// worker's thread); `finishWorker` is called with it once its worker has no more inputs.
     /// `deliver` (serialised, in input order) gets each outcome; `progress` the counts after it.
+    /// `work` also gets the decoder threads the input may use (`decodeThreads(inputs:)` of the
+    /// inputs not yet started): when fewer inputs than workers remain, idle cores go to one image.
     /// A thrown error that is not a `MammoPrepError` is recorded as an internal error of stage `stage`.
     package func run<Input: Sendable, Worker, Value>(
         _ inputs: [Input], path: @Sendable (Input) -> String, stage: MammoPrepError.Stage,
         makeWorker: @Sendable () -> Worker,
-        work: @Sendable (inout Worker, Input) throws -> BatchOutcome<Value>,
+        work: @Sendable (inout Worker, Input, Int) throws -> BatchOutcome<Value>,
         finishWorker: @Sendable (inout Worker) -> Void = { _ in },
         deliver: @Sendable (Int, BatchOutcome<Value>) -> Void,
         progress: @Sendable (BatchProgress) -> Void = { _ in }
@@ -67,7 +70,7 @@ package struct BatchRunner {
                 let input = inputs[index]
                 let outcome: BatchOutcome<Value>
                 do {
-                    outcome = try work(&worker, input)
+                    outcome = try work(&worker, input, decodeThreads(inputs: inputs.count - index))
                 } catch let error as MammoPrepError {
                     outcome = .failed(error)
                 } catch {

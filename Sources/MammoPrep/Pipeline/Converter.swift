@@ -52,11 +52,13 @@ public final class Converter: @unchecked Sendable {
     /// (serialised, in input order). Returns the counts; never throws (failures are recorded).
     public func run(_ inputs: [InputFile], progress: @escaping @Sendable (BatchProgress) -> Void = { _ in }) -> BatchProgress {
         let runner = BatchRunner(jobs: options.jobs)
-        let threads = runner.decodeThreads(inputs: inputs.count)
         let counts = runner.run(
             inputs, path: \.path, stage: .write,
-            makeWorker: { FramePipeline.Workspace(jpeg2000Threads: threads) },
-            work: { workspace, input in try convert(input, workspace: workspace) },
+            makeWorker: { FramePipeline.Workspace(jpeg2000Threads: 1) },
+            work: { workspace, input, threads in
+                workspace.jpeg2000Threads = threads
+                return try convert(input, workspace: workspace)
+            },
             deliver: { index, outcome in
                 switch outcome {
                 case .succeeded(let records, _):

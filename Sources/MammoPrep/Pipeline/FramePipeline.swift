@@ -87,9 +87,9 @@ public final class FramePipeline: Sendable {
         var wordsLayout: StoredValueLayout?
         var decoded = DecodedFrameSummary()
         let geometry = GeometryBuffers()
-        /// Overrides the options' JPEG 2000 threads for this worker (batch commands give each worker
+        /// Overrides the options' JPEG 2000 threads for this worker (batch commands give each image
         /// the cores that parallel inputs leave free).
-        let jpeg2000Threads: Int?
+        package var jpeg2000Threads: Int?
 
         public init() { jpeg2000Threads = nil }
         package init(jpeg2000Threads: Int) { self.jpeg2000Threads = jpeg2000Threads }

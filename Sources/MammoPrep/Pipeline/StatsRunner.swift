@@ -95,11 +95,13 @@ public final class StatsRunner: @unchecked Sendable {
         // Which inputs this part covers, so that `stats merge` can refuse overlapping parts.
         report.sources = inputs.map { StatsReport.sourceKey($0.path) }.sorted()
         let runner = BatchRunner(jobs: options.jobs)
-        let threads = runner.decodeThreads(inputs: inputs.count)
         _ = runner.run(
             inputs, path: \.path, stage: .read,
-            makeWorker: { Worker(workspace: FramePipeline.Workspace(jpeg2000Threads: threads)) },
-            work: { worker, input in try measure(input, worker: &worker) },
+            makeWorker: { Worker(workspace: FramePipeline.Workspace(jpeg2000Threads: 1)) },
+            work: { worker, input, threads in
+                worker.workspace.jpeg2000Threads = threads
+                return try measure(input, worker: &worker)
+            },
             finishWorker: { worker in
                 let histogram = worker.histogram
                 lock.withLock { report.statistics.mergeHistogram(histogram) }
