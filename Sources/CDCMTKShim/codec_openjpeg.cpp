@@ -5,6 +5,9 @@
 #include "shim_internal.h"
 
 #include <openjpeg.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace cdcmtkshim;
 
@@ -61,6 +64,12 @@ struct Decoder {
         if (image != nullptr) opj_image_destroy(image);
         if (codec != nullptr) opj_destroy_codec(codec);
         if (stream != nullptr) opj_stream_destroy(stream);
+#if defined(__GLIBC__)
+        // OpenJPEG's 32-bit plane of the frame (and its tile buffers) come from the heap; glibc
+        // keeps freed heap pages resident, so each worker would carry a frame-sized hole from
+        // image to image. Hand the free pages back (madvise inside the heap, not only its top).
+        malloc_trim(0);
+#endif
     }
 };
 

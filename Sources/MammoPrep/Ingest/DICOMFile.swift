@@ -40,7 +40,7 @@ public final class DICOMFile {
     package let attributes: DICOMAttributes
     private let handle: OpaquePointer
     private let layout: StoredValueLayout
-    private let family: TransferSyntax.Family
+    package let family: TransferSyntax.Family
 
     deinit { CDCMTKShim_close(handle) }
 

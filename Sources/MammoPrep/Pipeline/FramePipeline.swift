@@ -186,6 +186,12 @@ public final class FramePipeline: Sendable {
         case .dicom(let file):
             var decoding = options.decoding
             if let threads = workspace.jpeg2000Threads { decoding.jpeg2000Threads = threads }
+            if levels == 0 && (file.family == .jpeg2000 || file.family == .htj2k) {
+                // Wavelet decoders hold a 32-bit plane of the frame in their own memory while they
+                // decode: give the (float, as large) pixel buffer back first, so the two never
+                // coexist. Refilling it costs page faults, small beside the decode.
+                workspace.pixels = []
+            }
             let (raw, info, source) = try file.readFrame(frame, options: decoding, reduce: levels,
                                                          reusing: &workspace.words)
             defer {
