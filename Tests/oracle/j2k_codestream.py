@@ -88,7 +88,10 @@ def dicom_facts(path):
 def max_decoder_levels(path):
     """The largest N for which the contract says the decoder discards N levels itself (every frame:
     reducible transfer syntax, one component, one tile, origin 0, 5/3 reversible, codestream
-    signedness = Pixel Representation, precision = Bits Stored); 0 when none."""
+    signedness = Pixel Representation, precision = Bits Stored); 0 when none (and for TIFF)."""
+    with open(path, "rb") as f:
+        if f.read(132)[128:] != b"DICM":
+            return 0
     ds = pydicom.dcmread(str(path), stop_before_pixels=True)
     if str(ds.file_meta.TransferSyntaxUID) not in J2K_REDUCIBLE_SYNTAXES:
         return 0
