@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate every mammo-prep fixture (Fixtures/dicom, Fixtures/tiff, Fixtures/bad),
+# Regenerate every mammo-prep fixture (Fixtures/dicom, Fixtures/tiff, Fixtures/bad, Fixtures/reduce),
 # verify them, and rewrite Fixtures/fixtures.json and the table in Fixtures/README.md.
 # Runs from any working directory. See Fixtures/README.md for the required packages.
 set -euo pipefail
@@ -44,4 +44,6 @@ fi
 # keep the sha256 table stable: no locale / thread-count dependent behaviour
 export LC_ALL=C OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 export PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
-exec "$python" "$here/make_fixtures.py" "$@"
+"$python" "$here/make_fixtures.py" "$@"
+# the --reduce inputs: Fixtures/reduce with its own index (not part of fixtures.json)
+exec "$python" "$here/fixtures_reduce.py"
