@@ -131,3 +131,19 @@ def test_reduce_16_is_accepted(command, tmp_path):
     out = tmp_path / ("out" if command == "convert" else "s.json")
     proc = run(command, MG12, "--out", out, "--reduce", 16, "-q")
     assert proc.returncode == 0, proc.stderr
+
+
+# ---------------------------------------------------------------------------- float TIFF
+def test_float_tiff_has_no_stored_values_to_reduce(tmp_path):
+    """docs/cli.md: a float TIFF page fails `--reduce` above 0 (`unsupportedBits`, stage decode);
+    the batch goes on and `--reduce 0` converts it."""
+    floats = FIXTURES / "tiff" / "mgf32_minisblack.tif"
+    out = tmp_path / "out"
+    proc = run("convert", floats, MG12, "--out", out, "--reduce", "1", "-q")
+    assert proc.returncode == 1, proc.stderr
+    failures = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert [(f["code"], f["stage"]) for f in failures] == [("unsupportedBits", "decode")], failures
+    assert "float samples" in failures[0]["error"] and len(proc.stderr.strip().splitlines()) == 1
+    assert (out / "mg12_mono2_explicit_le.npy").is_file()
+    proc = run("convert", floats, "--out", tmp_path / "full", "--reduce", "0", "-q")
+    assert proc.returncode == 0, proc.stderr
