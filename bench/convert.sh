@@ -99,15 +99,7 @@ bench_start convert.sh "$out/convert.log"
 
 # --- 1. dependencies and the release binary -------------------------------------------------------
 bench_setup
-# dicomsdl goes into the same venv; the stamp avoids asking PyPI again on every run.
-bench_req="$here/requirements-bench.txt"
-bench_stamp="$(dirname "$(dirname "$python")")/.requirements-bench.sha256"
-want=$(cat "$bench_req" <("$python" -c 'import sys; print(sys.version)') | sha256sum | cut -d' ' -f1)
-if [[ "$(cat "$bench_stamp" 2>/dev/null)" != "$want" ]] || ! "$python" -c 'import dicomsdl' 2>/dev/null; then
-    say "installing bench/requirements-bench.txt (dicomsdl) into the venv"
-    "$python" -m pip install -q --disable-pip-version-check -r "$bench_req" >&2
-    echo "$want" > "$bench_stamp"
-fi
+bench_dicomsdl   # dicomsdl goes into the same venv (lib.sh)
 bench_build "$out/convert-build.log"
 
 # --- 2. images, cached ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 # Shared by the bench/*.sh scripts (sourced, not run): the steps every benchmark has (bench_start,
-# bench_setup, bench_build, bench_image / bench_files, bench_meta, bench_finish), small helpers,
+# bench_setup, bench_build, bench_image / bench_files, bench_meta, bench_finish), the optional
+# set-up steps (bench_dicomsdl for the dicomsdl peer, bench_gnu_time for peak RSS), small helpers,
 # and the phantom image cache. bench/benchlib.py is the Python side (versions, report tail).
 #
 # Layout: OUT/images/RxC-Bbit[-VARIANT]/UID/source.dcm (+ stamp, generate.log) and img-NNN.dcm hard
@@ -100,6 +101,29 @@ bench_setup() {
     [[ -f "$root/Fixtures/generate/phantom.py" ]] \
         || { echo "$bench_name: $root/Fixtures/generate/phantom.py is missing (the image generator)" >&2; exit 1; }
     gen_hash=$(bench_gen_hash)
+}
+
+# bench_dicomsdl: bench/requirements-bench.txt (dicomsdl) in the venv; a stamp in the venv avoids
+# asking PyPI again on every run. scripts/requirements-oracle.txt is not changed.
+bench_dicomsdl() {
+    local req="$root/bench/requirements-bench.txt" stamp want
+    stamp="$(dirname "$(dirname "$python")")/.requirements-bench.sha256"
+    want=$(cat "$req" <("$python" -c 'import sys; print(sys.version)') | sha256sum | cut -d' ' -f1)
+    if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]] || ! "$python" -c 'import dicomsdl' 2>/dev/null; then
+        say "installing bench/requirements-bench.txt (dicomsdl) into the venv"
+        "$python" -m pip install -q --disable-pip-version-check -r "$req" >&2
+        echo "$want" > "$stamp"
+    fi
+}
+
+# bench_gnu_time: GNU time (/usr/bin/time, Debian package "time"), whose %M is the peak RSS;
+# installed when missing, as scripts/install-deps.sh installs packages.
+bench_gnu_time() {
+    [[ -x /usr/bin/time ]] && return 0
+    local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    say "installing time (GNU time, for peak RSS)"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends time > /dev/null
 }
 
 # bench_build LOG [PRODUCT...]: release build of the products (default mammo-prep), output to LOG;

@@ -62,13 +62,7 @@ bench_start stats.sh "$out/stats.log"
 
 # --- 1. dependencies and the release binaries -----------------------------------------------------
 bench_setup
-# Peak RSS comes from GNU time's %M (Debian package "time"); installed like install-deps.sh does.
-if [[ ! -x /usr/bin/time ]]; then
-    sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-    echo "stats.sh: installing time (GNU time, for peak RSS)" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends time > /dev/null
-fi
+bench_gnu_time   # peak RSS comes from GNU time's %M (lib.sh)
 
 bench_build "$out/stats-build.log" mammo-prep mammo-prep-bench
 bench_bin="$bin_dir/mammo-prep-bench"
