@@ -147,3 +147,35 @@ def test_float_tiff_has_no_stored_values_to_reduce(tmp_path):
     assert (out / "mg12_mono2_explicit_le.npy").is_file()
     proc = run("convert", floats, "--out", tmp_path / "full", "--reduce", "0", "-q")
     assert proc.returncode == 0, proc.stderr
+
+
+# -------------------------------------------------------- codestream precision > Bits Stored
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_codestream_precision_above_bits_stored_is_clamped_not_masked(n, tmp_path):
+    """A 12-bit image coded at 16-bit precision (as some encoders do): the decoder clamps the
+    reduced band to 16 bits, the tool clamps it to Bits Stored; the codestream path must still
+    equal the computed one. The image has hard 0 | 4095 edges, so the band overshoots 4095."""
+    img = mammogram(301, 257, 12, seed=301)
+    img[:, 100:140] = 4095
+    img[:, 140:150] = 0
+    ds = mg_dataset(img, bits_stored=12, instance=9901, series=98, description="REDUCE P16")
+    save(ds, str(tmp_path / "p16_explicit_le.dcm"))
+    cs = bytes(openjpeg.utils.encode_array(img.astype(np.uint16), bits_stored=16, photometric_interpretation=2))
+    facts = j2k.parse(cs)
+    assert (facts.tiles, facts.reversible, facts.precision) == (1, True, 16)
+    jds = copy.deepcopy(ds)
+    jds.PixelData = encapsulate([cs], has_bot=True)
+    jds["PixelData"].VR = "OB"
+    jds["PixelData"].is_undefined_length = True
+    jds.file_meta.TransferSyntaxUID = J2K_LOSSLESS
+    save(jds, str(tmp_path / "p16_j2k_lossless.dcm"))
+    out = tmp_path / "out"
+    proc = run("convert", tmp_path / "p16_explicit_le.dcm", tmp_path / "p16_j2k_lossless.dcm", "--out", out,
+               "--reduce", n, "--voi-source", "none", "-q")
+    assert proc.returncode == 0, proc.stderr
+    lines = {l["output"]: l for l in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())}
+    assert lines["p16_j2k_lossless.npy"]["reduce"]["source"] == "codestream"
+    assert lines["p16_explicit_le.npy"]["reduce"]["source"] == "computed"
+    a, b = np.load(out / "p16_explicit_le.npy"), np.load(out / "p16_j2k_lossless.npy")
+    assert a.tobytes() == b.tobytes(), f"N={n}: max |diff| {np.abs(a - b).max()}"
+    assert a.max() == 1.0, "the clamp must be exercised (the band reaches the top of the range)"
