@@ -134,7 +134,8 @@ public final class DICOMFile {
 
     /// Versions of the decoders, for manifests.
     package static var decoderVersions: [String: String] {
-        ["dcmtk": String(cString: CDCMTKShim_dcmtkVersion()), "openjpeg": String(cString: CDCMTKShim_openjpegVersion())]
+        ["dcmtk": String(cString: CDCMTKShim_dcmtkVersion()), "openjpeg": String(cString: CDCMTKShim_openjpegVersion()),
+         "charls": String(cString: CDCMTKShim_charlsVersion())]
     }
 
     // MARK: - Validation
@@ -185,7 +186,7 @@ public final class DICOMFile {
         case CDCMTKShim_ErrNotDICOM: code = .notDICOM
         case CDCMTKShim_ErrTruncated: code = .truncated
         case CDCMTKShim_ErrNoPixelData: code = .noPixelData
-        case CDCMTKShim_ErrUnsupportedSyntax: code = .unsupportedTransferSyntax
+        case CDCMTKShim_ErrUnsupportedSyntax, CDCMTKShim_ErrDeclined: code = .unsupportedTransferSyntax
         case CDCMTKShim_ErrCorruptStream, CDCMTKShim_ErrGeometry: code = .corruptStream
         case CDCMTKShim_ErrShortPixelData, CDCMTKShim_ErrFrameRange: code = .shortPixelData
         case CDCMTKShim_ErrBadValue: code = .invalidAttribute

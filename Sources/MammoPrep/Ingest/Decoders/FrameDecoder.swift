@@ -113,6 +113,7 @@ enum DecoderSelection {
 extension JPEGLSBackend {
     var decoder: any FrameDecoder {
         switch self {
+        case .charLS: return CharLSDecoder()
         case .dcmtk: return DCMTKCodecDecoder()
         }
     }
