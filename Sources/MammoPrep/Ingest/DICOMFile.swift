@@ -112,7 +112,7 @@ public final class DICOMFile {
     }
 
     /// `readRawFrame(_:options:reusing:)` with what the decoder reports (codec, threads).
-    func decodeFrame(_ index: Int, options: DecodeOptions, reusing storage: inout [UInt16]) throws
+    package func decodeFrame(_ index: Int, options: DecodeOptions, reusing storage: inout [UInt16]) throws
         -> (frame: RawFrame, info: DecodedFrameInfo) {
         guard index >= 0, index < attributes.frames else {
             throw MammoPrepError(path: path, stage: .decode, code: .shortPixelData,
