@@ -42,15 +42,19 @@ let package = Package(
 
         // MARK: - Implementation details
 
-        /// C++ over DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K frames) behind a pure C header.
-        /// Links only the DCMTK libraries it uses: Debian's dcmtk.pc is unusable here
-        /// (it lists ~25 libraries and `Requires.private: sndfile`).
+        /// C++ over DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K frames, CharLS for JPEG-LS frames)
+        /// behind a pure C header. Links only the DCMTK libraries it uses: Debian's dcmtk.pc is
+        /// unusable here (it lists ~25 libraries and `Requires.private: sndfile`). CharLS 2
+        /// (<charls/charls.h>, libcharls-dev) is deliberately NOT linked: it exports JpegLsDecode /
+        /// JpegLsReadHeader, the names DCMTK's JPEG-LS codec calls in its own CharLS 1.x, and
+        /// linked it would take those calls over. codec_charls.cpp loads it with dlopen instead.
         .target(
             name: "CDCMTKShim",
             dependencies: ["COpenJPEG"],
             linkerSettings: [
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimgle"),
                 .linkedLibrary("dcmdata"), .linkedLibrary("oflog"), .linkedLibrary("ofstd"),
+                .linkedLibrary("dl"),
             ]
         ),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),

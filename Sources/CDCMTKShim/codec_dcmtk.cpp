@@ -3,6 +3,9 @@
 
 #include "shim_internal.h"
 
+#include <dlfcn.h>
+#include <strings.h>
+
 #include <vector>
 
 using namespace cdcmtkshim;
@@ -22,6 +25,29 @@ CDCMTKShim_Status readFrame(CDCMTKShim_File *file, uint32_t frameIndex, uint16_t
         CDCMTKShim_Status status = frameLayout(file, frameIndex, wordCapacity, layout, message, messageCapacity);
         return status != CDCMTKShim_OK ? status : read(layout);
     });
+}
+
+/// Empty when DCMTK's JPEG-LS codec will call its own CharLS 1.x; else why not. libdcmjpls calls
+/// JpegLsReadHeader / JpegLsDecode by name, and CharLS 2 (libcharls) exports the same names with
+/// other structures: if libcharls is in the global scope ahead of DCMTK's copy (linked into the
+/// program), DCMTK's calls would go to it and corrupt memory. codec_charls.cpp never puts it there;
+/// this refuses rather than crashes should anything else.
+const std::string &jpegLSBindingProblem() {
+    static const std::string problem = [] {
+        for (const char *name : {"JpegLsReadHeader", "JpegLsDecode"}) {
+            Dl_info where{};
+            void *symbol = dlsym(RTLD_DEFAULT, name);
+            if (symbol == nullptr || dladdr(symbol, &where) == 0 || where.dli_fname == nullptr) continue;
+            const char *slash = std::strrchr(where.dli_fname, '/');
+            const char *file = slash != nullptr ? slash + 1 : where.dli_fname;
+            if (strncasecmp(file, "libcharls", 9) == 0) {
+                return std::string("DCMTK's JPEG-LS codec would call ") + name + " of " + file +
+                       " (CharLS 2), not of its own CharLS: a program that links libcharls cannot use it";
+            }
+        }
+        return std::string();
+    }();
+    return problem;
 }
 
 } // namespace
@@ -72,6 +98,10 @@ CDCMTKShim_Status CDCMTKShim_decodeDCMTKFrame(CDCMTKShim_File *file, uint32_t fr
             setMessage(message, messageCapacity, "no DCMTK decoder for transfer syntax " + metaTransferSyntax(file) +
                        " (" + xfer.getXferName() + ")");
             return CDCMTKShim_ErrUnsupportedSyntax;
+        }
+        if ((file->xfer == EXS_JPEGLSLossless || file->xfer == EXS_JPEGLSLossy) && !jpegLSBindingProblem().empty()) {
+            setMessage(message, messageCapacity, jpegLSBindingProblem());
+            return CDCMTKShim_ErrInternal;
         }
         Uint32 start = (frameIndex == file->nextFrame) ? file->nextFragment : 0;
         OFString colourModel;

@@ -62,13 +62,18 @@ CDCMTKShim_Status frameLayout(CDCMTKShim_File *file, uint32_t frameIndex, size_t
 
 namespace {
 
-bool startsWithSOCSIZ(const Uint8 *bytes, Uint32 length) {
-    return bytes != nullptr && length >= 4 && bytes[0] == 0xFF && bytes[1] == 0x4F && bytes[2] == 0xFF && bytes[3] == 0x51;
+/// A fragment that begins a frame: J2K SOC+SIZ (FF4F FF51), or JPEG-LS SOI followed by SOF55,
+/// COM or APPn (FFD8 FFF7 / FFFE / FFEx, the test of DCMTK's JPEG-LS codec). Neither can occur
+/// inside the other's entropy-coded data, so one test serves both families.
+bool startsFrame(const Uint8 *bytes, Uint32 length) {
+    if (bytes == nullptr || length < 4 || bytes[0] != 0xFF || bytes[2] != 0xFF) return false;
+    if (bytes[1] == 0x4F) return bytes[3] == 0x51;
+    return bytes[1] == 0xD8 && (bytes[3] == 0xF7 || bytes[3] == 0xFE || (bytes[3] & 0xF0) == 0xE0);
 }
 
 /// The fragments (indices into the pixel sequence, item 0 being the offset table) of one frame.
 /// Order of evidence: one frame → all fragments; Basic Offset Table; one fragment per frame;
-/// else J2K SOC markers at fragment starts.
+/// else frame-start markers at fragment starts (startsFrame).
 CDCMTKShim_Status frameFragments(DcmPixelSequence *sequence, Uint32 frames, Uint32 frame,
                                  std::vector<DcmPixelItem *> &out, std::string &why) {
     unsigned long count = sequence->card();
@@ -111,7 +116,7 @@ CDCMTKShim_Status frameFragments(DcmPixelSequence *sequence, Uint32 frames, Uint
         for (size_t i = 1; i < items.size(); ++i) {
             Uint8 *bytes = nullptr;
             if (items[i]->getLength() >= 4 && items[i]->getUint8Array(bytes).good() &&
-                startsWithSOCSIZ(bytes, items[i]->getLength())) {
+                startsFrame(bytes, items[i]->getLength())) {
                 starts.push_back(i);
             }
         }

@@ -2,14 +2,12 @@ import ArgumentParser
 import Foundation
 import MammoPrep
 
-/// `mammo-prep-bench`: throughput of the stats kernels (PixelStatistics.add, ForegroundMask.compute,
-/// the masked accumulation) on a synthetic windowed mammogram, one thread, no I/O, no decoding.
-/// A benchmark binary, not part of the `mammo-prep` product: built and run by bench/stats.sh
-/// (`swift build -c release --product mammo-prep-bench`); documented in bench/README.md.
-@main
+/// `mammo-prep-bench stats` (the default subcommand): throughput of the stats kernels
+/// (PixelStatistics.add, ForegroundMask.compute, the masked accumulation) on a synthetic windowed
+/// mammogram, one thread, no I/O, no decoding. Run by bench/stats.sh.
 struct BenchStats: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mammo-prep-bench",
+        commandName: "stats",
         abstract: "Time the stats accumulation and the foreground mask on a synthetic frame; prints one JSON line."
     )
 

@@ -48,6 +48,19 @@ def test_dicom_equals_pydicom(entry, tmp_path):
         assert np.mean(got != want) < 0.1
 
 
+JPEG_LS = [e for e in GOOD_DICOM if e["transferSyntaxUID"] in ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")]
+
+
+def test_every_jpegls_fixture_is_compared():
+    # test_dicom_equals_pydicom runs over GOOD_DICOM with the default decoders (CharLS for
+    # JPEG-LS): it must hold both JPEG-LS syntaxes, P = 16 codestreams of 12-bit data, signed data
+    # and a multi-frame object.
+    assert {e["transferSyntaxUID"] for e in JPEG_LS} == {"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"}
+    assert any(e["path"].endswith("_p16.dcm") for e in JPEG_LS)
+    assert any(e["pixelRepresentation"] == 1 for e in JPEG_LS)
+    assert any(e["frames"] > 1 for e in JPEG_LS)
+
+
 @pytest.mark.parametrize("entry", GOOD_TIFF, ids=ids(GOOD_TIFF))
 def test_tiff_equals_tifffile(entry, tmp_path):
     got = ours(entry, tmp_path)

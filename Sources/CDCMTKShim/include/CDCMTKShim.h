@@ -1,4 +1,4 @@
-// CDCMTKShim: DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K) behind a pure C interface.
+// CDCMTKShim: DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K, CharLS for JPEG-LS) behind a pure C interface.
 //
 // This module provides no stable Swift API: only MammoPrep's Ingest stage imports it, and no C type
 // appears in MammoPrep's public interface. Every entry point catches C++ exceptions and returns a
@@ -6,7 +6,8 @@
 // (oflog) is switched off when the first file is opened.
 //
 // Concerns, one source file each: dataset access (dataset.cpp), fragment → frame mapping
-// (fragments.cpp), native and DCMTK-codec frames (codec_dcmtk.cpp), OpenJPEG (codec_openjpeg.cpp).
+// (fragments.cpp), native and DCMTK-codec frames (codec_dcmtk.cpp), OpenJPEG (codec_openjpeg.cpp),
+// CharLS (codec_charls.cpp).
 // Which decoder a frame goes to is the caller's choice (MammoPrep's FrameDecoder, from the transfer
 // syntax and the decode options): the shim holds no process-wide settings.
 //
@@ -37,7 +38,8 @@ typedef enum {
     CDCMTKShim_ErrBufferTooSmall = 10,     ///< caller's buffer cannot hold the result
     CDCMTKShim_ErrBadValue = 11,           ///< attribute present but of an unusable VR or form
     CDCMTKShim_ErrGeometry = 12,           ///< decoded frame disagrees with Rows/Columns/Samples
-    CDCMTKShim_ErrInternal = 13            ///< unexpected C++ exception or allocation failure
+    CDCMTKShim_ErrInternal = 13,           ///< unexpected C++ exception or allocation failure
+    CDCMTKShim_ErrDeclined = 14   ///< a valid codestream this decoder declines (see the codec)
 } CDCMTKShim_Status;
 
 /// Opaque handle to one opened DICOM file.
@@ -165,7 +167,8 @@ typedef struct {
 
 /// The bytes of frame `frameIndex` of encapsulated pixel data: the frame's fragments, joined when
 /// there are several. Fragments are mapped to frames by, in order: one frame → all fragments; the
-/// Basic Offset Table; one fragment per frame; JPEG 2000 SOC/SIZ markers at fragment starts.
+/// Basic Offset Table; one fragment per frame; JPEG 2000 SOC/SIZ markers or a JPEG-LS SOI marker
+/// (FFD8 followed by SOF55, COM or APPn, as DCMTK's JPEG-LS codec looks for) at fragment starts.
 CDCMTKShim_Status CDCMTKShim_frameBytes(CDCMTKShim_File *file, uint32_t frameIndex,
                                         CDCMTKShim_FrameBytes *bytes,
                                         char *message, size_t messageCapacity);
@@ -186,9 +189,26 @@ CDCMTKShim_Status CDCMTKShim_decodeOpenJPEG(const uint8_t *data, size_t size,
                                             CDCMTKShim_FrameInfo *info,
                                             char *message, size_t messageCapacity);
 
-/// DCMTK and OpenJPEG version strings, for the manifest.
+/// Decodes one JPEG-LS codestream (ISO/IEC 14495-1) with CharLS into `words` (rows × columns ×
+/// samples 16-bit words; samples of 8 bits or fewer are widened). The codestream must have
+/// `samples` components of `columns` × `rows` (else ErrGeometry). A codestream CharLS rejects, or
+/// one without an EOI marker (which CharLS is not given: see codec_charls.cpp): ErrCorruptStream,
+/// "JPEG-LS decode: <reason>". Bytes after the last EOI are ignored. ErrUnsupportedCoding: preset coding
+/// parameters (ISO/IEC 14495-1 C.2.4.1.1) that DCMTK's JPEG-LS codec resolves differently from the
+/// standard — an LSE MAXVAL other than 2^P − 1, default thresholds for MAXVAL < 128 — so that the
+/// caller can decode the frame with CDCMTKShim_decodeDCMTKFrame and get the values DCMTK gives.
+/// ErrDeclined also when CharLS (libcharls.so.2, loaded on first use) cannot be loaded.
+/// `info`: precision = bits per sample P, isSigned 0 (JPEG-LS does not declare signedness).
+CDCMTKShim_Status CDCMTKShim_decodeCharLS(const uint8_t *data, size_t size,
+                                          uint32_t rows, uint32_t columns, uint32_t samples,
+                                          uint16_t *words, size_t wordCapacity,
+                                          CDCMTKShim_FrameInfo *info,
+                                          char *message, size_t messageCapacity);
+
+/// DCMTK, OpenJPEG and CharLS version strings, for the manifest.
 const char *CDCMTKShim_dcmtkVersion(void);
 const char *CDCMTKShim_openjpegVersion(void);
+const char *CDCMTKShim_charlsVersion(void);
 
 #ifdef __cplusplus
 }

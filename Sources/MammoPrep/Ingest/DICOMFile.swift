@@ -114,7 +114,7 @@ public final class DICOMFile {
     /// `readRawFrame(_:options:reusing:)` with what the decoder reports (codec, threads). With
     /// `reduce` > 0 a wavelet decoder may discard that many resolution levels (`info.reduced`
     /// says whether it did; the frame is then that much smaller and holds codestream samples).
-    func decodeFrame(_ index: Int, options: DecodeOptions, reduce: Int = 0, reusing storage: inout [UInt16]) throws
+    package func decodeFrame(_ index: Int, options: DecodeOptions, reduce: Int = 0, reusing storage: inout [UInt16]) throws
         -> (frame: RawFrame, info: DecodedFrameInfo) {
         guard index >= 0, index < attributes.frames else {
             throw MammoPrepError(path: path, stage: .decode, code: .shortPixelData,
@@ -179,7 +179,8 @@ public final class DICOMFile {
 
     /// Versions of the decoders, for manifests.
     package static var decoderVersions: [String: String] {
-        ["dcmtk": String(cString: CDCMTKShim_dcmtkVersion()), "openjpeg": String(cString: CDCMTKShim_openjpegVersion())]
+        ["dcmtk": String(cString: CDCMTKShim_dcmtkVersion()), "openjpeg": String(cString: CDCMTKShim_openjpegVersion()),
+         "charls": String(cString: CDCMTKShim_charlsVersion())]
     }
 
     // MARK: - Validation
@@ -230,7 +231,7 @@ public final class DICOMFile {
         case CDCMTKShim_ErrNotDICOM: code = .notDICOM
         case CDCMTKShim_ErrTruncated: code = .truncated
         case CDCMTKShim_ErrNoPixelData: code = .noPixelData
-        case CDCMTKShim_ErrUnsupportedSyntax: code = .unsupportedTransferSyntax
+        case CDCMTKShim_ErrUnsupportedSyntax, CDCMTKShim_ErrDeclined: code = .unsupportedTransferSyntax
         case CDCMTKShim_ErrCorruptStream, CDCMTKShim_ErrGeometry: code = .corruptStream
         case CDCMTKShim_ErrShortPixelData, CDCMTKShim_ErrFrameRange: code = .shortPixelData
         case CDCMTKShim_ErrBadValue: code = .invalidAttribute

@@ -13,6 +13,7 @@ import Testing
         ("good DICOM", Fixtures.good.filter { $0.format == "dicom" }.count),
         ("same image in another syntax", Fixtures.good.filter { $0.reference != nil && $0.reference != $0.path }.count),
         ("every code once", Fixtures.good.filter { $0.allCodes == true }.count),
+        ("JPEG-LS", CharLSDecoderTests.jpegLS.count),
         ("multi-frame DICOM", Fixtures.good.filter { ($0.frames ?? 1) > 1 && $0.format == "dicom" }.count),
     ]
 
