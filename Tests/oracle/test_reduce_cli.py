@@ -23,6 +23,16 @@ from phantom import mammogram  # noqa: E402
 MG12 = FIXTURES / "dicom" / "mg12_mono2_explicit_le.dcm"   # 160 rows x 128 columns
 
 
+def save_j2k(ds, codestream, path):
+    """`ds` with its pixels replaced by one J2K lossless codestream (encapsulated, with a BOT)."""
+    jds = copy.deepcopy(ds)
+    jds.PixelData = encapsulate([codestream], has_bot=True)
+    jds["PixelData"].VR = "OB"
+    jds["PixelData"].is_undefined_length = True
+    jds.file_meta.TransferSyntaxUID = J2K_LOSSLESS
+    save(jds, str(path))
+
+
 # ---------------------------------------------------------------------------- 2295 x 1913
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
@@ -34,12 +44,7 @@ def large(tmp_path_factory):
     cs = bytes(openjpeg.utils.encode_array(img, bits_stored=12, photometric_interpretation=2))
     facts = j2k.parse(cs)
     assert (facts.tiles, facts.levels, facts.reversible, facts.precision, facts.signed) == (1, 5, True, 12, False)
-    jds = copy.deepcopy(ds)
-    jds.PixelData = encapsulate([cs], has_bot=True)
-    jds["PixelData"].VR = "OB"
-    jds["PixelData"].is_undefined_length = True
-    jds.file_meta.TransferSyntaxUID = J2K_LOSSLESS
-    save(jds, str(folder / "large_j2k_lossless.dcm"))
+    save_j2k(ds, cs, folder / "large_j2k_lossless.dcm")
     for name in ("large_explicit_le.dcm", "large_j2k_lossless.dcm"):
         assert np.array_equal(pydicom.dcmread(str(folder / name)).pixel_array, img)
     return folder / "large_explicit_le.dcm", folder / "large_j2k_lossless.dcm"
@@ -163,12 +168,7 @@ def test_codestream_precision_above_bits_stored_is_clamped_not_masked(n, tmp_pat
     cs = bytes(openjpeg.utils.encode_array(img.astype(np.uint16), bits_stored=16, photometric_interpretation=2))
     facts = j2k.parse(cs)
     assert (facts.tiles, facts.reversible, facts.precision) == (1, True, 16)
-    jds = copy.deepcopy(ds)
-    jds.PixelData = encapsulate([cs], has_bot=True)
-    jds["PixelData"].VR = "OB"
-    jds["PixelData"].is_undefined_length = True
-    jds.file_meta.TransferSyntaxUID = J2K_LOSSLESS
-    save(jds, str(tmp_path / "p16_j2k_lossless.dcm"))
+    save_j2k(ds, cs, tmp_path / "p16_j2k_lossless.dcm")
     out = tmp_path / "out"
     proc = run("convert", tmp_path / "p16_explicit_le.dcm", tmp_path / "p16_j2k_lossless.dcm", "--out", out,
                "--reduce", n, "--voi-source", "none", "-q")
