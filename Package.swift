@@ -33,7 +33,8 @@ let package = Package(
         ),
         /// The executable: an entry point only.
         .executableTarget(name: "mammo-prep", dependencies: ["MammoPrepCLI"]),
-        /// Benchmark binary for bench/stats.sh (the stats kernels on a synthetic frame); not a
+        /// Benchmark binary for bench/stats.sh (the stats kernels on a synthetic frame) and its
+        /// `decode` subcommand (one file's frame with chosen backends, bench/README.md); not a
         /// product: `swift build -c release --product mammo-prep-bench` builds it in this package only.
         .executableTarget(
             name: "mammo-prep-bench",
@@ -42,15 +43,17 @@ let package = Package(
 
         // MARK: - Implementation details
 
-        /// C++ over DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K frames) behind a pure C header.
-        /// Links only the DCMTK libraries it uses: Debian's dcmtk.pc is unusable here
-        /// (it lists ~25 libraries and `Requires.private: sndfile`).
+        /// C++ over DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K frames, OpenJPH for HTJ2K) behind a pure
+        /// C header. Links only the DCMTK libraries it uses: Debian's dcmtk.pc is unusable here
+        /// (it lists ~25 libraries and `Requires.private: sndfile`). Debian's openjph.pc is empty:
+        /// libopenjph is linked by name, its headers found as <openjph/…> in the default include path.
         .target(
             name: "CDCMTKShim",
             dependencies: ["COpenJPEG"],
             linkerSettings: [
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimgle"),
                 .linkedLibrary("dcmdata"), .linkedLibrary("oflog"), .linkedLibrary("ofstd"),
+                .linkedLibrary("openjph"),
             ]
         ),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),

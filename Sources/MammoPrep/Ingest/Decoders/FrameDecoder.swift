@@ -1,7 +1,7 @@
 internal import CDCMTKShim
 
 /// Which decoder produced a frame (the shim's `CDCMTKShim_Codec`).
-enum FrameCodec: String, Sendable, Equatable {
+package enum FrameCodec: String, Sendable, Equatable {
     case native
     case dcmtk
     case openJPEG = "openjpeg"
@@ -20,17 +20,17 @@ enum FrameCodec: String, Sendable, Equatable {
 }
 
 /// What a decoder reports beside the words.
-struct DecodedFrameInfo: Sendable, Equatable {
-    var codec: FrameCodec
+package struct DecodedFrameInfo: Sendable, Equatable {
+    package var codec: FrameCodec
     /// Decoder threads used for the frame.
-    var threads: Int
+    package var threads: Int
     /// Component precision and signedness the codestream declares (codecs over byte buffers only).
-    var precision: Int?
-    var isSigned: Bool?
+    package var precision: Int?
+    package var isSigned: Bool?
     /// Resolution levels the decoder discarded (`FrameRequest.reduce`); 0: full resolution.
-    var reduced: Int
+    package var reduced: Int
     /// Why the preferred backend did not decode the frame and a fallback did (nil: it did).
-    var fallback: String?
+    package var fallback: String?
 
     init(_ info: CDCMTKShim_FrameInfo, fallback: String? = nil) {
         codec = FrameCodec(info.codec)
@@ -129,6 +129,7 @@ extension JPEG2000Backend {
 extension HTJ2KBackend {
     var decoder: any FrameDecoder {
         switch self {
+        case .openJPH: return OpenJPHDecoder()
         case .openJPEG: return OpenJPEGDecoder()
         }
     }
