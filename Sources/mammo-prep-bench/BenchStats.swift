@@ -3,14 +3,16 @@ import Foundation
 import MammoPrep
 
 /// `mammo-prep-bench`: throughput of the stats kernels (PixelStatistics.add, ForegroundMask.compute,
-/// the masked accumulation) on a synthetic windowed mammogram, one thread, no I/O, no decoding.
+/// the masked accumulation) on a synthetic windowed mammogram, one thread, no I/O, no decoding;
+/// `mammo-prep-bench decode` (DecodeCommand.swift) times one file's decoding instead.
 /// A benchmark binary, not part of the `mammo-prep` product: built and run by bench/stats.sh
 /// (`swift build -c release --product mammo-prep-bench`); documented in bench/README.md.
 @main
 struct BenchStats: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mammo-prep-bench",
-        abstract: "Time the stats accumulation and the foreground mask on a synthetic frame; prints one JSON line."
+        abstract: "Time the stats accumulation and the foreground mask on a synthetic frame; prints one JSON line.",
+        subcommands: [DecodeCommand.self]
     )
 
     @Option(help: "Frame size, ROWSxCOLUMNS.")
