@@ -33,7 +33,8 @@ let package = Package(
         ),
         /// The executable: an entry point only.
         .executableTarget(name: "mammo-prep", dependencies: ["MammoPrepCLI"]),
-        /// Benchmark binary for bench/stats.sh (the stats kernels on a synthetic frame); not a
+        /// Benchmark binary for bench/stats.sh (the stats kernels on a synthetic frame) and its
+        /// `decode` subcommand (one file's frame with chosen backends, bench/README.md); not a
         /// product: `swift build -c release --product mammo-prep-bench` builds it in this package only.
         .executableTarget(
             name: "mammo-prep-bench",
@@ -42,12 +43,14 @@ let package = Package(
 
         // MARK: - Implementation details
 
-        /// C++ over DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K frames, CharLS for JPEG-LS frames)
-        /// behind a pure C header. Links only the DCMTK libraries it uses: Debian's dcmtk.pc is
-        /// unusable here (it lists ~25 libraries and `Requires.private: sndfile`). CharLS 2
-        /// (<charls/charls.h>, libcharls-dev) is deliberately NOT linked: it exports JpegLsDecode /
-        /// JpegLsReadHeader, the names DCMTK's JPEG-LS codec calls in its own CharLS 1.x, and
-        /// linked it would take those calls over. codec_charls.cpp loads it with dlopen instead.
+        /// C++ over DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K frames, OpenJPH for HTJ2K, CharLS for
+        /// JPEG-LS) behind a pure C header. Links only the DCMTK libraries it uses: Debian's dcmtk.pc
+        /// is unusable here (it lists ~25 libraries and `Requires.private: sndfile`). Debian's
+        /// openjph.pc is empty: libopenjph is linked by name, its headers found as <openjph/…> in the
+        /// default include path. CharLS 2 (<charls/charls.h>, libcharls-dev) is deliberately NOT
+        /// linked: it exports JpegLsDecode / JpegLsReadHeader, the names DCMTK's JPEG-LS codec calls
+        /// in its own CharLS 1.x, and linked it would take those calls over. codec_charls.cpp loads
+        /// it with dlopen instead.
         .target(
             name: "CDCMTKShim",
             dependencies: ["COpenJPEG"],
@@ -55,6 +58,7 @@ let package = Package(
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimgle"),
                 .linkedLibrary("dcmdata"), .linkedLibrary("oflog"), .linkedLibrary("ofstd"),
                 .linkedLibrary("dl"),
+                .linkedLibrary("openjph"),
             ]
         ),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),

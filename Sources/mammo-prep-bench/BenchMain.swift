@@ -8,7 +8,7 @@ struct MammoPrepBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mammo-prep-bench",
         abstract: "Benchmarks of mammo-prep's kernels and decoders; each prints one JSON line.",
-        subcommands: [BenchStats.self, BenchDecode.self],
+        subcommands: [BenchStats.self, DecodeCommand.self],
         defaultSubcommand: BenchStats.self
     )
 }

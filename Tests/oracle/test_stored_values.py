@@ -61,6 +61,16 @@ def test_every_jpegls_fixture_is_compared():
     assert any(e["frames"] > 1 for e in JPEG_LS)
 
 
+HTJ2K_SYNTAXES = {"1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"}
+
+
+def test_every_htj2k_syntax_is_compared_with_pydicom():
+    """test_dicom_equals_pydicom holds a fixture of each HTJ2K syntax. The default backend decodes
+    the reversible ones (.201, .202 with a TLM marker) with OpenJPH and leaves the irreversible .203
+    to OpenJPEG (docs/pipeline.md), so pydicom checks OpenJPH's values on the first two."""
+    assert HTJ2K_SYNTAXES <= {e["transferSyntaxUID"] for e in GOOD_DICOM}
+
+
 @pytest.mark.parametrize("entry", GOOD_TIFF, ids=ids(GOOD_TIFF))
 def test_tiff_equals_tifffile(entry, tmp_path):
     got = ours(entry, tmp_path)

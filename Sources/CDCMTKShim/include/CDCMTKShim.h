@@ -1,4 +1,4 @@
-// CDCMTKShim: DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K, CharLS for JPEG-LS) behind a pure C interface.
+// CDCMTKShim: DCMTK (and OpenJPEG for JPEG 2000 / HTJ2K, OpenJPH for HTJ2K, CharLS for JPEG-LS) behind a pure C interface.
 //
 // This module provides no stable Swift API: only MammoPrep's Ingest stage imports it, and no C type
 // appears in MammoPrep's public interface. Every entry point catches C++ exceptions and returns a
@@ -7,7 +7,7 @@
 //
 // Concerns, one source file each: dataset access (dataset.cpp), fragment → frame mapping
 // (fragments.cpp), native and DCMTK-codec frames (codec_dcmtk.cpp), OpenJPEG (codec_openjpeg.cpp),
-// CharLS (codec_charls.cpp).
+// CharLS (codec_charls.cpp); OpenJPH (codec_openjph.cpp, with the marker walk that guards it in htj2k_check.cpp).
 // Which decoder a frame goes to is the caller's choice (MammoPrep's FrameDecoder, from the transfer
 // syntax and the decode options): the shim holds no process-wide settings.
 //
@@ -205,10 +205,33 @@ CDCMTKShim_Status CDCMTKShim_decodeCharLS(const uint8_t *data, size_t size,
                                           CDCMTKShim_FrameInfo *info,
                                           char *message, size_t messageCapacity);
 
-/// DCMTK, OpenJPEG and CharLS version strings, for the manifest.
+/// Decodes one HTJ2K codestream with OpenJPH into `words`, as CDCMTKShim_decodeOpenJPEG (one
+/// thread: OpenJPH 0.9 has none; output clamped to the sample range, as OpenJPEG's). Refuses,
+/// before OpenJPH sees the bytes, what OpenJPH 0.9 would misread and the malformed marker
+/// structures that make it overrun, assert or loop (htj2k_check.h; corruption inside an HT
+/// code-block is only found by decoding): ErrUnsupportedSyntax for a well-formed codestream it
+/// cannot decode (a JP2 file, JPEG 2000 Part 1 code-blocks, COC/RGN/POC/PPM/PPT or tile-part
+/// COD/QCD markers, several quality layers), ErrCorruptStream for a malformed one or one OpenJPH
+/// rejects; the caller may then try OpenJPEG. `reduction`: see CDCMTKShim_Reduction (NULL: full).
+/// OpenJPH's message streams are redirected on first use, once per process (its warnings would
+/// otherwise go to stdout, its errors to stderr).
+CDCMTKShim_Status CDCMTKShim_decodeOpenJPH(const uint8_t *data, size_t size,
+                                           uint32_t rows, uint32_t columns, uint32_t samples,
+                                           const CDCMTKShim_Reduction *reduction,
+                                           uint16_t *words, size_t wordCapacity,
+                                           CDCMTKShim_FrameInfo *info,
+                                           char *message, size_t messageCapacity);
+
+/// Whether an HTJ2K codestream's main header names the reversible 5/3 filter (1) or the
+/// irreversible 9/7 filter (0); -1 when it is no HTJ2K codestream OpenJPH would read (see
+/// CDCMTKShim_decodeOpenJPH). Reads the main header only.
+int32_t CDCMTKShim_htj2kReversible(const uint8_t *data, size_t size);
+
+/// DCMTK, OpenJPEG, CharLS and OpenJPH version strings, for the manifest.
 const char *CDCMTKShim_dcmtkVersion(void);
 const char *CDCMTKShim_openjpegVersion(void);
 const char *CDCMTKShim_charlsVersion(void);
+const char *CDCMTKShim_openjphVersion(void);
 
 #ifdef __cplusplus
 }

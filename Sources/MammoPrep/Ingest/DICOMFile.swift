@@ -111,20 +111,25 @@ public final class DICOMFile {
         try decodeFrame(index, options: options, reusing: &storage).frame
     }
 
-    /// `readRawFrame(_:options:reusing:)` with what the decoder reports (codec, threads). With
-    /// `reduce` > 0 a wavelet decoder may discard that many resolution levels (`info.reduced`
-    /// says whether it did; the frame is then that much smaller and holds codestream samples).
-    package func decodeFrame(_ index: Int, options: DecodeOptions, reduce: Int = 0, reusing storage: inout [UInt16]) throws
-        -> (frame: RawFrame, info: DecodedFrameInfo) {
+    /// `readRawFrame(_:options:reusing:)` with what the decoder reports (codec, threads, fallback).
+    /// `reduce`: resolution levels a wavelet decoder may discard (`FrameRequest.reduce`); the frame
+    /// is then ceil(rows / 2^reduced) × ceil(columns / 2^reduced), `info.reduced` says how many.
+    package func decodeFrame(_ index: Int, options: DecodeOptions, reduce: Int = 0,
+                             reusing storage: inout [UInt16]) throws -> (frame: RawFrame, info: DecodedFrameInfo) {
+        try decodeFrame(index, decoder: DecoderSelection.decoder(for: family, options: options), options: options,
+                        reduce: reduce, reusing: &storage)
+    }
+
+    /// `decodeFrame(_:options:reduce:reusing:)` with the decoder given rather than chosen.
+    func decodeFrame(_ index: Int, decoder: any FrameDecoder, options: DecodeOptions, reduce: Int = 0,
+                     reusing storage: inout [UInt16]) throws -> (frame: RawFrame, info: DecodedFrameInfo) {
         guard index >= 0, index < attributes.frames else {
             throw MammoPrepError(path: path, stage: .decode, code: .shortPixelData,
                                  detail: "frame \(index) requested, the object has \(attributes.frames)")
         }
-        var request = FrameRequest(handle: handle, index: index, rows: attributes.rows, columns: attributes.columns,
-                                   samplesPerPixel: attributes.samplesPerPixel)
-        request.reduce = reduce
-        request.storedSigned = attributes.pixelRepresentation == 1
-        let decoder = DecoderSelection.decoder(for: family, options: options)
+        let request = FrameRequest(handle: handle, index: index, rows: attributes.rows, columns: attributes.columns,
+                                   samplesPerPixel: attributes.samplesPerPixel, reduce: max(reduce, 0),
+                                   storedSigned: attributes.pixelRepresentation == 1)
         // C writes straight into Swift-owned storage; every word is written on success.
         var words = Scratch.take(&storage, count: attributes.rows * attributes.columns, zero: 0)
         let result = words.withUnsafeMutableBufferPointer { decoder.decode(request, into: $0, options: options) }
@@ -180,7 +185,8 @@ public final class DICOMFile {
     /// Versions of the decoders, for manifests.
     package static var decoderVersions: [String: String] {
         ["dcmtk": String(cString: CDCMTKShim_dcmtkVersion()), "openjpeg": String(cString: CDCMTKShim_openjpegVersion()),
-         "charls": String(cString: CDCMTKShim_charlsVersion())]
+         "charls": String(cString: CDCMTKShim_charlsVersion()),
+         "openjph": String(cString: CDCMTKShim_openjphVersion())]
     }
 
     // MARK: - Validation

@@ -1,7 +1,8 @@
 /// How frames are decoded: which backend each codec family goes to, and what a backend may use.
 /// Passed with each read (`DICOMFile.readRawFrame(_:options:reusing:)`); nothing is process-wide.
 public struct DecodeOptions: Sendable, Equatable {
-    /// Threads OpenJPEG may use for one JPEG 2000 / HTJ2K frame (1: none; 0: all cores).
+    /// Threads OpenJPEG may use for one JPEG 2000 / HTJ2K frame (1: none; 0: all cores). OpenJPH
+    /// (HTJ2K) decodes on the calling thread.
     public var jpeg2000Threads: Int
     /// Decoder for JPEG-LS Lossless / Near-Lossless (CharLS by default; the values are DCMTK's).
     public var jpegLS: JPEGLSBackend
@@ -11,7 +12,7 @@ public struct DecodeOptions: Sendable, Equatable {
     public var htj2k: HTJ2KBackend
 
     public init(jpeg2000Threads: Int = 1, jpegLS: JPEGLSBackend = .charLS, jpeg2000: JPEG2000Backend = .openJPEG,
-                htj2k: HTJ2KBackend = .openJPEG) {
+                htj2k: HTJ2KBackend = .openJPH) {
         self.jpeg2000Threads = jpeg2000Threads
         self.jpegLS = jpegLS
         self.jpeg2000 = jpeg2000
@@ -41,5 +42,8 @@ public enum JPEG2000Backend: String, Sendable, CaseIterable {
 
 /// HTJ2K (High-Throughput JPEG 2000) decoders.
 public enum HTJ2KBackend: String, Sendable, CaseIterable {
+    /// OpenJPH, falling back to OpenJPEG for a codestream it refuses (the frame's info says why).
+    case openJPH = "openjph"
+    /// OpenJPEG only.
     case openJPEG = "openjpeg"
 }

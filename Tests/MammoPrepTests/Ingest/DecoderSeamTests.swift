@@ -85,7 +85,7 @@ import Testing
         ("dicom/mg12_mono2_rle.dcm", FrameCodec.dcmtk),
         ("dicom/mg12_mono2_jpeg_lossless_sv1.dcm", FrameCodec.dcmtk),
         ("dicom/mg12_mono2_j2k_lossless.dcm", FrameCodec.openJPEG),
-        ("dicom/mg12_mono2_htj2k_lossless.dcm", FrameCodec.openJPEG),
+        ("dicom/mg12_mono2_htj2k_lossless.dcm", FrameCodec.openJPH),
     ])
     func decoderFollowsTransferSyntax(path: String, codec: FrameCodec) throws {
         let entry = try #require(Fixtures.entry(path))

@@ -130,6 +130,7 @@ extension JPEG2000Backend {
 extension HTJ2KBackend {
     var decoder: any FrameDecoder {
         switch self {
+        case .openJPH: return OpenJPHDecoder()
         case .openJPEG: return OpenJPEGDecoder()
         }
     }

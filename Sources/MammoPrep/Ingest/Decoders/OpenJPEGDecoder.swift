@@ -5,11 +5,13 @@ internal import CDCMTKShim
 struct OpenJPEGDecoder: FrameDecoder {
     func decode(_ request: FrameRequest, into words: UnsafeMutableBufferPointer<UInt16>,
                 options: DecodeOptions) -> Result<DecodedFrameInfo, ShimFailure> {
-        var bytes = CDCMTKShim_FrameBytes()
-        defer { CDCMTKShim_releaseFrameBytes(&bytes) }
-        if let failure = callShim({ CDCMTKShim_frameBytes(request.handle, UInt32(request.index), &bytes, $0, $1) }) {
-            return .failure(failure)
-        }
+        request.withFrameBytes { bytes in Self.decode(bytes, request, into: words, options: options) }
+    }
+
+    /// Decodes a frame's bytes (also OpenJPHDecoder's fallback).
+    static func decode(_ bytes: CDCMTKShim_FrameBytes, _ request: FrameRequest,
+                       into words: UnsafeMutableBufferPointer<UInt16>,
+                       options: DecodeOptions) -> Result<DecodedFrameInfo, ShimFailure> {
         var info = CDCMTKShim_FrameInfo()
         var reduction = request.reduction
         let failure = callShim {
@@ -18,5 +20,18 @@ struct OpenJPEGDecoder: FrameDecoder {
                                       &reduction, words.baseAddress, words.count, &info, $0, $1)
         }
         return failure.map { .failure($0) } ?? .success(DecodedFrameInfo(info))
+    }
+}
+
+extension FrameRequest {
+    /// Runs `body` over this frame's encapsulated bytes (`CDCMTKShim_frameBytes`), released after.
+    func withFrameBytes(_ body: (CDCMTKShim_FrameBytes) -> Result<DecodedFrameInfo, ShimFailure>)
+        -> Result<DecodedFrameInfo, ShimFailure> {
+        var bytes = CDCMTKShim_FrameBytes()
+        defer { CDCMTKShim_releaseFrameBytes(&bytes) }
+        if let failure = callShim({ CDCMTKShim_frameBytes(handle, UInt32(index), &bytes, $0, $1) }) {
+            return .failure(failure)
+        }
+        return body(bytes)
     }
 }
