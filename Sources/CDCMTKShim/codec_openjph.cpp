@@ -2,9 +2,11 @@
 // Knows nothing of DICOM: the caller hands it a frame's bytes (CDCMTKShim_frameBytes).
 //
 // OpenJPH 0.9.0 is not built for hostile input: it reads marker parameters into fixed-size arrays
-// unchecked, Debian's build keeps its assert()s, and it skips markers it does not implement. So a
-// codestream first passes checkForOpenJPH (htj2k_check.cpp), which refuses what OpenJPH would
-// misread; the caller falls back to OpenJPEG on any refusal. Errors: OpenJPH's error handler
+// unchecked, overruns a code-block buffer on a corrupt packet header, Debian's build keeps its
+// assert()s, and it skips markers it does not implement. So a codestream first passes
+// checkForOpenJPH (htj2k_check.cpp: marker segments) and replayPacketHeaders (htj2k_packets.cpp:
+// packet headers), which refuse what OpenJPH would misread or fail on; the caller falls back to
+// OpenJPEG on any refusal. Errors: OpenJPH's error handler
 // prints to its error stream, then throws std::runtime_error("ojph error"); configure_error()
 // cannot replace the handler in 0.9.0 (it assigns through a reference to the default handler
 // object, slicing the replacement). So the message streams are redirected, once per process, to
@@ -120,6 +122,10 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
                      f.isSigned == signedSamples;
     uint32_t reduced = canReduce ? levels : 0;
     info->reduced = int32_t(reduced);
+    if (!replayPacketHeaders(data, size, f, reduced, refusal)) {
+        why = "OpenJPH: " + refusal;
+        return f.components == 1 ? CDCMTKShim_ErrCorruptStream : CDCMTKShim_ErrUnsupportedSyntax;
+    }
     uint32_t outRows = (rows + (1u << reduced) - 1) >> reduced, outColumns = (columns + (1u << reduced) - 1) >> reduced;
     size_t count = size_t(outRows) * size_t(outColumns);
     if (count > wordCapacity) { why = "OpenJPH: buffer too small for frame"; return CDCMTKShim_ErrBufferTooSmall; }

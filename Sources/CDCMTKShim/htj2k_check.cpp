@@ -72,6 +72,7 @@ bool Walk::siz(size_t &pos) {
     if (f.tiles > 65535) return corrupt("SIZ declares more than 65535 tiles");
     f.x0 = uint32_t(xo); f.y0 = uint32_t(yo); f.width = uint32_t(xsiz - xo); f.height = uint32_t(ysiz - yo);
     f.tileX0 = uint32_t(xto); f.tileY0 = uint32_t(yto);
+    f.xsiz = uint32_t(xsiz); f.ysiz = uint32_t(ysiz); f.tileW = uint32_t(xt); f.tileH = uint32_t(yt);
     f.components = csiz;
     for (uint32_t c = 0; c < csiz; ++c) {
         const uint8_t *comp = s + 38 + 3 * c;
@@ -122,6 +123,7 @@ bool Walk::mainHeader(size_t &pos) {
             if (haveCOD) return corrupt("main header has two COD marker segments");
             if (length < 12) return corrupt("COD marker segment too short");
             scod = s[2]; progression = s[3]; layers = be16(s + 4); mct = s[6];
+            f.progression = progression;
             f.decompositions = s[7]; blockW = s[8]; blockH = s[9]; style = s[10]; wavelet = s[11];
             if (length != 12 + ((scod & 1) ? f.decompositions + 1 : 0)) return corrupt("COD marker segment length does not fit its levels");
             precincts = (scod & 1) ? s + 12 : nullptr;
@@ -163,8 +165,11 @@ bool Walk::mainHeader(size_t &pos) {
     if ((style & 0x80) != 0) return cannot("mixed HT and Part 1 code-blocks (OpenJPH 0.9 decodes HT only)");
     if (wavelet > 1) return cannot("COD wavelet filter " + std::to_string(wavelet) + " is not 9/7 or 5/3");
     f.reversible = wavelet == 1;
-    sop = (scod & 0x02) != 0;
-    eph = (scod & 0x04) != 0;
+    sop = f.sop = (scod & 0x02) != 0;
+    eph = f.eph = (scod & 0x04) != 0;
+    f.logBlockW = blockW + 2u;
+    f.logBlockH = blockH + 2u;
+    for (uint32_t r = 0; r <= f.decompositions; ++r) f.precincts[r] = precincts != nullptr ? precincts[r] : 0xFF;
     for (uint32_t r = 1; precincts != nullptr && r <= f.decompositions; ++r) {
         if ((precincts[r] & 0x0F) == 0 || (precincts[r] >> 4) == 0) return corrupt("COD precinct size 1 above resolution 0");
     }
@@ -211,6 +216,7 @@ bool Walk::tileParts(size_t pos) {
             at += 2 + size_t(l);
         }
         if (!packetData(at + 2, end)) return false;
+        f.tileParts.push_back({tile, at + 2, end});
         pos = end;
     }
     // No EOC is accepted when every tile-part is complete (OpenJPEG accepts it too); a lone byte

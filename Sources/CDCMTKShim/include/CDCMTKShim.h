@@ -7,7 +7,8 @@
 //
 // Concerns, one source file each: dataset access (dataset.cpp), fragment → frame mapping
 // (fragments.cpp), native and DCMTK-codec frames (codec_dcmtk.cpp), OpenJPEG (codec_openjpeg.cpp),
-// CharLS (codec_charls.cpp); OpenJPH (codec_openjph.cpp, with the marker walk that guards it in htj2k_check.cpp).
+// CharLS (codec_charls.cpp); OpenJPH (codec_openjph.cpp, guarded by the marker walk in htj2k_check.cpp
+// and the packet-header replay in htj2k_packets.cpp).
 // Which decoder a frame goes to is the caller's choice (MammoPrep's FrameDecoder, from the transfer
 // syntax and the decode options): the shim holds no process-wide settings.
 //
@@ -207,9 +208,9 @@ CDCMTKShim_Status CDCMTKShim_decodeCharLS(const uint8_t *data, size_t size,
 
 /// Decodes one HTJ2K codestream with OpenJPH into `words`, as CDCMTKShim_decodeOpenJPEG (one
 /// thread: OpenJPH 0.9 has none; output clamped to the sample range, as OpenJPEG's). Refuses,
-/// before OpenJPH sees the bytes, what OpenJPH 0.9 would misread and the malformed marker
-/// structures that make it overrun, assert or loop (htj2k_check.h; corruption inside an HT
-/// code-block is only found by decoding): ErrUnsupportedSyntax for a well-formed codestream it
+/// before OpenJPH sees the bytes, what OpenJPH 0.9 would misread and the malformed marker segments
+/// and packet headers that make it overrun, assert or loop (htj2k_check.h; corruption inside an
+/// HT code-block is only found by decoding): ErrUnsupportedSyntax for a well-formed codestream it
 /// cannot decode (a JP2 file, JPEG 2000 Part 1 code-blocks, COC/RGN/POC/PPM/PPT or tile-part
 /// COD/QCD markers, several quality layers), ErrCorruptStream for a malformed one or one OpenJPH
 /// rejects; the caller may then try OpenJPEG. `reduction`: see CDCMTKShim_Reduction (NULL: full).

@@ -129,6 +129,29 @@ import Testing
         }
     }
 
+    /// Packet headers OpenJPH 0.9.0 would act on unsafely: a code-block longer than the bytes left
+    /// in its tile-part (0.9.0 zero-fills past its buffer) and a length field over 32 bits (0.9.0
+    /// asserts). The replay refuses both before OpenJPH runs; OpenJPEG then decides.
+    @Test(arguments: [("runs past its tile-part", 463, [0xFA] as [UInt8]),
+                      ("over 32 bits", 1, [0xFF, 0x7F, 0xFF, 0x7F, 0xFF, 0x7F])])
+    func corruptPacketHeaderNeverReachesOpenJPH(reason: String, offset: Int, bytes: [UInt8]) throws {
+        var stream = try EncapsulatedDICOM.codestream(of: Self.lossless[0])
+        let sod = try #require((0..<stream.count - 1).first { stream[$0] == 0xFF && stream[$0 + 1] == 0x93 })
+        stream.replaceSubrange(sod + 2 + offset ..< sod + 2 + offset + bytes.count, with: bytes)
+        let path = try EncapsulatedDICOM.write(transferSyntax: "1.2.840.10008.1.2.4.201", rows: 160, columns: 128,
+                                               fragments: [stream])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let got = try Self.decode(path, Self.openJPH)
+            #expect(got.info.codec == .openJPEG)
+            #expect(got.info.fallback?.contains("packet header: ") == true && got.info.fallback?.contains(reason) == true,
+                    "\(got.info.fallback ?? "no fallback")")
+        } catch let error as MammoPrepError {
+            #expect(error.stage == .decode && error.detail.contains("packet header: ") && error.detail.contains(reason),
+                    "\(error)")
+        }
+    }
+
     // MARK: - Reduced resolution
 
     /// Every level the lossless fixtures have: OpenJPH's reduced frame is OpenJPEG's, bit for bit.
