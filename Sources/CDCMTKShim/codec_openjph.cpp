@@ -25,6 +25,7 @@
 #include <openjph/ojph_params.h>
 #include <openjph/ojph_version.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -152,8 +153,10 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
         codestream.create();
         // OpenJPH neither clips irreversible output nor corrupt reversible output to the sample
         // range; OpenJPEG does (T.800 G.1.2), and so does this.
-        int64_t low = f.isSigned ? -(int64_t(1) << (f.precision - 1)) : 0;
-        int64_t high = f.isSigned ? (int64_t(1) << (f.precision - 1)) - 1 : (int64_t(1) << f.precision) - 1;
+        // precision <= 16 (checked above), so the bounds and the clamped values fit in 32 bits and
+        // the loop below vectorizes (it was a tenth of an HTJ2K frame's time as a 64-bit loop).
+        const int32_t low = f.isSigned ? -(int32_t(1) << (f.precision - 1)) : 0;
+        const int32_t high = f.isSigned ? (int32_t(1) << (f.precision - 1)) - 1 : (int32_t(1) << f.precision) - 1;
         for (uint32_t y = 0; y < outRows; ++y) {
             ojph::ui32 component = 0;
             ojph::line_buf *line = codestream.pull(component);
@@ -164,10 +167,9 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
             const ojph::si32 *source = line->i32;
             uint16_t *target = words + size_t(y) * outColumns;
             for (uint32_t x = 0; x < outColumns; ++x) {
-                int64_t v = source[x];
-                v = v < low ? low : (v > high ? high : v);
+                int32_t v = std::min(std::max(source[x], low), high);
                 // Keep the low 16 bits: the caller masks to Bits Stored and sign-extends (PS3.5 8.1.1).
-                target[x] = uint16_t(uint32_t(int32_t(v)) & 0xFFFFu);
+                target[x] = uint16_t(uint32_t(v) & 0xFFFFu);
             }
         }
         codestream.close();

@@ -186,10 +186,11 @@ public final class FramePipeline: Sendable {
         case .dicom(let file):
             var decoding = options.decoding
             if let threads = workspace.jpeg2000Threads { decoding.jpeg2000Threads = threads }
-            if levels == 0 && (file.family == .jpeg2000 || file.family == .htj2k) {
-                // Wavelet decoders hold a 32-bit plane of the frame in their own memory while they
-                // decode: give the (float, as large) pixel buffer back first, so the two never
-                // coexist. Refilling it costs page faults, small beside the decode.
+            if levels == 0 && (file.family == .jpeg2000 || (file.family == .htj2k && decoding.htj2k == .openJPEG)) {
+                // OpenJPEG holds a 32-bit plane of the frame in its own memory while it decodes:
+                // give the (float, as large) pixel buffer back first, so the two never coexist.
+                // Refilling it costs a memset and page faults, small beside OpenJPEG's decode.
+                // OpenJPH decodes line by line into the word buffer: its frames keep the buffer.
                 workspace.pixels = []
             }
             let (raw, info, source) = try file.readFrame(frame, options: decoding, reduce: levels,
