@@ -26,7 +26,9 @@
 // CharLS 2.4's bit reader, when the entropy-coded data ends at the end of its buffer rather than
 // at a marker, can count its bits below zero and spin about 2^31 times (some ten seconds per
 // frame) before it fails: a truncated frame would stall a batch. Ending at EOI makes it stop at
-// the marker, and a frame without EOI cannot be decoded by CharLS anyway.
+// the marker, and a frame without EOI cannot be decoded by CharLS anyway: it fails with
+// ErrUnterminated, which the caller does not retry (DCMTK's codec was seen to "decode" such a
+// frame now and then, its result depending on what lies past the data).
 
 #include "CDCMTKShim.h"
 #include "shim_internal.h"
@@ -172,7 +174,7 @@ CDCMTKShim_Status decode(const uint8_t *data, size_t size, uint32_t rows, uint32
     size = throughLastEOI(data, size);
     if (size == 0) {
         why = "JPEG-LS decode: no EOI marker (FFD9): the codestream is truncated or unterminated";
-        return CDCMTKShim_ErrCorruptStream;
+        return CDCMTKShim_ErrUnterminated;
     }
     Decoder decoder(charls.create());
     if (!decoder) { why = "CharLS allocation failed"; return CDCMTKShim_ErrInternal; }

@@ -165,22 +165,9 @@ CDCMTKShim_Status CDCMTKShim_decodeOpenJPEG(const uint8_t *data, size_t size, ui
                                             uint32_t samples, int32_t threads, const CDCMTKShim_Reduction *reduction,
                                             uint16_t *words, size_t wordCapacity,
                                             CDCMTKShim_FrameInfo *info, char *message, size_t messageCapacity) {
-    if (words == nullptr || info == nullptr || (data == nullptr && size > 0)) return CDCMTKShim_ErrInternal;
-    *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecOpenJPEG, 0, 0, 1, 0};
-    uint32_t levels = reduction != nullptr ? reduction->levels : 0;
-    bool signedSamples = reduction != nullptr && reduction->signedSamples != 0;
-    return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
-        std::string why;
-        CDCMTKShim_Status status = decode(data, size, rows, columns, samples, threads, levels, signedSamples, words,
-                                          wordCapacity, info, why);
-        if (status != CDCMTKShim_OK && info->reduced > 0) {
-            // A tile-part header may override the main header's levels: the full decode decides.
-            why.clear();
-            *info = CDCMTKShim_FrameInfo{CDCMTKShim_CodecOpenJPEG, 0, 0, 1, 0};
-            status = decode(data, size, rows, columns, samples, threads, 0, signedSamples, words, wordCapacity, info, why);
-        }
-        if (status != CDCMTKShim_OK) setMessage(message, messageCapacity, why);
-        return status;
+    return decodeWaveletFrame(CDCMTKShim_CodecOpenJPEG, data, size, reduction, words, info, message, messageCapacity,
+                              [&](uint32_t levels, bool signedSamples, std::string &why) {
+        return decode(data, size, rows, columns, samples, threads, levels, signedSamples, words, wordCapacity, info, why);
     });
 }
 

@@ -50,6 +50,33 @@ CDCMTKShim_Status guarded(char *message, size_t messageCapacity, Body body) {
     return CDCMTKShim_ErrInternal;
 }
 
+/// The entry of a wavelet codec (codec_openjpeg.cpp, codec_openjph.cpp): checks the pointers,
+/// resets `info` for `codec`, runs `decodeAt(levels, signedSamples, why)` under `guarded`, and when
+/// a reduced decode failed (other than for a small buffer) decodes once more at full resolution:
+/// a tile-part header may override the main header's levels, and the full decode decides whether
+/// the frame is good. The final failure's `why` becomes the message.
+template <class DecodeAt>
+CDCMTKShim_Status decodeWaveletFrame(CDCMTKShim_Codec codec, const uint8_t *data, size_t size,
+                                     const CDCMTKShim_Reduction *reduction, const uint16_t *words,
+                                     CDCMTKShim_FrameInfo *info, char *message, size_t messageCapacity,
+                                     DecodeAt decodeAt) {
+    if (words == nullptr || info == nullptr || (data == nullptr && size > 0)) return CDCMTKShim_ErrInternal;
+    *info = CDCMTKShim_FrameInfo{codec, 0, 0, 1, 0};
+    uint32_t levels = reduction != nullptr ? reduction->levels : 0;
+    bool signedSamples = reduction != nullptr && reduction->signedSamples != 0;
+    return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
+        std::string why;
+        CDCMTKShim_Status status = decodeAt(levels, signedSamples, why);
+        if (status != CDCMTKShim_OK && status != CDCMTKShim_ErrBufferTooSmall && info->reduced > 0) {
+            why.clear();
+            *info = CDCMTKShim_FrameInfo{codec, 0, 0, 1, 0};
+            status = decodeAt(0, signedSamples, why);
+        }
+        if (status != CDCMTKShim_OK) setMessage(message, messageCapacity, why);
+        return status;
+    });
+}
+
 /// Registers DCMTK's decoders and silences its logging, once per process (dataset.cpp).
 void initialiseOnce();
 

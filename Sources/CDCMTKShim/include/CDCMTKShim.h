@@ -40,7 +40,8 @@ typedef enum {
     CDCMTKShim_ErrBadValue = 11,           ///< attribute present but of an unusable VR or form
     CDCMTKShim_ErrGeometry = 12,           ///< decoded frame disagrees with Rows/Columns/Samples
     CDCMTKShim_ErrInternal = 13,           ///< unexpected C++ exception or allocation failure
-    CDCMTKShim_ErrDeclined = 14   ///< a valid codestream this decoder declines (see the codec)
+    CDCMTKShim_ErrDeclined = 14,           ///< a valid codestream this decoder declines (see the codec)
+    CDCMTKShim_ErrUnterminated = 15        ///< a compressed frame lacks its end marker (JPEG-LS EOI): truncated
 } CDCMTKShim_Status;
 
 /// Opaque handle to one opened DICOM file.

@@ -238,7 +238,7 @@ public final class DICOMFile {
         case CDCMTKShim_ErrTruncated: code = .truncated
         case CDCMTKShim_ErrNoPixelData: code = .noPixelData
         case CDCMTKShim_ErrUnsupportedSyntax, CDCMTKShim_ErrDeclined: code = .unsupportedTransferSyntax
-        case CDCMTKShim_ErrCorruptStream, CDCMTKShim_ErrGeometry: code = .corruptStream
+        case CDCMTKShim_ErrCorruptStream, CDCMTKShim_ErrGeometry, CDCMTKShim_ErrUnterminated: code = .corruptStream
         case CDCMTKShim_ErrShortPixelData, CDCMTKShim_ErrFrameRange: code = .shortPixelData
         case CDCMTKShim_ErrBadValue: code = .invalidAttribute
         default: code = .internalError

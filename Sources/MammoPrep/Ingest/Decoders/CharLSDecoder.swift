@@ -15,9 +15,6 @@ struct CharLSDecoder: FrameDecoder {
                 options: DecodeOptions) -> Result<DecodedFrameInfo, ShimFailure> {
         let result = Self.decodeCharLS(request, into: words)
         guard case .failure(let failure) = result, Self.retried.contains(failure.status) else { return result }
-        // A frame with no EOI marker is truncated: DCMTK's codec was seen to "decode" such a frame
-        // now and then (its result depends on what lies past the data), so it is not asked.
-        if failure.message.contains("no EOI marker") { return result }
         switch DCMTKCodecDecoder().decode(request, into: words, options: options) {
         case .success(var info):
             info.fallback = failure.message
@@ -27,7 +24,9 @@ struct CharLSDecoder: FrameDecoder {
         }
     }
 
-    /// Failures DCMTK's codec may get past.
+    /// Failures DCMTK's codec may get past. Not `CDCMTKShim_ErrUnterminated`: a frame with no EOI
+    /// marker is truncated, and DCMTK's codec was seen to "decode" such a frame now and then (its
+    /// result depends on what lies past the data), so it is not asked.
     static let retried: [CDCMTKShim_Status] = [
         CDCMTKShim_ErrCorruptStream, CDCMTKShim_ErrDeclined, CDCMTKShim_ErrShortPixelData,
         CDCMTKShim_ErrFrameRange,
