@@ -57,10 +57,18 @@ public final class DICOMFile {
     }
 
     /// `init(path:limits:)` for a file `ImageFormat.detect` has already recognised as DICOM.
-    init(detected path: String, limits: ReadLimits) throws {
+    convenience init(detected path: String, limits: ReadLimits) throws {
+        try self.init(name: path, limits: limits) { opened, message, capacity in
+            CDCMTKShim_open(path, &opened, message, capacity)
+        }
+    }
+
+    /// Opens with `open` (a path, or bytes: InMemoryInput.swift); `path` names the input.
+    init(name path: String, limits: ReadLimits,
+                 open: (inout OpaquePointer?, UnsafeMutablePointer<CChar>, Int) -> CDCMTKShim_Status) throws {
         self.path = path
         var opened: OpaquePointer?
-        if let failure = callShim({ CDCMTKShim_open(path, &opened, $0, $1) }) {
+        if let failure = callShim({ open(&opened, $0, $1) }) {
             throw DICOMFile.error(failure, stage: .read, path: path)
         }
         guard let handle = opened else {

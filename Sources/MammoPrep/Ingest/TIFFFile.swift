@@ -51,26 +51,38 @@ public final class TIFFFile {
     package let isBigTIFF: Bool
     private let tiff: OpaquePointer
     private let sink: UnsafeMutablePointer<CTIFF_ErrorSink>
+    /// A file in memory: its bytes (a copy the instance owns) and libtiff's read position.
+    private let memory: UnsafeMutablePointer<CTIFF_Memory>?
 
     deinit {
         TIFFClose(tiff)
         sink.deallocate()
+        TIFFFile.release(memory)
     }
 
-    package init(path: String, limits: ReadLimits = .standard) throws {
+    package convenience init(path: String, limits: ReadLimits = .standard) throws {
+        try self.init(name: path, memory: nil, limits: limits) { CTIFF_open(path, $0, $1) }
+    }
+
+    /// Opens with `open` (a path, or bytes in `memory`, which the instance then owns and releases:
+    /// InMemoryInput.swift); `path` names the input.
+    init(name path: String, memory: UnsafeMutablePointer<CTIFF_Memory>?, limits: ReadLimits,
+                 open: (UnsafeMutablePointer<CTIFF_ErrorSink>, Int64) -> OpaquePointer?) throws {
         self.path = path
         let sink = UnsafeMutablePointer<CTIFF_ErrorSink>.allocate(capacity: 1)
         sink.initialize(to: CTIFF_ErrorSink())
         // libtiff's own ceiling: a little above the largest frame we would accept.
         let ceiling = Int64(min(limits.maxFramePixels, Int(Int32.max)) * 4 + (1 << 20))
-        guard let tiff = CTIFF_open(path, sink, ceiling) else {
+        guard let tiff = open(sink, ceiling) else {
             let message = TIFFFile.message(sink)
             sink.deallocate()
+            TIFFFile.release(memory)
             throw MammoPrepError(path: path, stage: .read, code: TIFFFile.classify(message, opening: true),
                                  detail: message.isEmpty ? "libtiff cannot open the file" : message)
         }
         self.tiff = tiff
         self.sink = sink
+        self.memory = memory
         self.isBigTIFF = TIFFIsBigTIFF(tiff) != 0
         var pages: [TIFFPage] = []
         do {
@@ -86,6 +98,7 @@ public final class TIFFFile {
         } catch {
             TIFFClose(tiff)
             sink.deallocate()
+            TIFFFile.release(memory)
             throw error
         }
         self.pages = pages
