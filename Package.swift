@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .library(name: "MammoPrep", targets: ["MammoPrep"]),
         .executable(name: "mammo-prep", targets: ["mammo-prep"]),
+        /// libmammo_prep.so: the C ABI (Sources/MammoPrepC/include/mammo_prep.h; docs/python.md).
+        .library(name: "mammo_prep", type: .dynamic, targets: ["MammoPrepC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +35,13 @@ let package = Package(
         ),
         /// The executable: an entry point only.
         .executableTarget(name: "mammo-prep", dependencies: ["MammoPrepCLI"]),
+        /// The C ABI: `@_cdecl` entry points declared by include/mammo_prep.h (pure C; no Swift or
+        /// C++ type or error crosses it). Options are parsed by MammoPrepCLI's commands.
+        .target(
+            name: "MammoPrepC",
+            dependencies: ["MammoPrep", "MammoPrepCLI", "CMammoPrepABI"],
+            exclude: ["include"]
+        ),
         /// Benchmark binary for bench/stats.sh (the stats kernels on a synthetic frame) and its
         /// `decode` subcommand (one file's frame with chosen backends, bench/README.md); not a
         /// product: `swift build -c release --product mammo-prep-bench` builds it in this package only.
@@ -64,6 +73,9 @@ let package = Package(
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        /// MammoPrepC's header as a module (no library of its own): MammoPrepC's C types, and the
+        /// declarations MammoPrepCTests call, as a C caller would.
+        .systemLibrary(name: "CMammoPrepABI"),
 
         // MARK: - Tests
 
@@ -74,6 +86,8 @@ let package = Package(
             // Read from the source tree by HelpSnapshotTests (and rewritten there on RECORD_SNAPSHOTS=1).
             exclude: ["Snapshots"]
         ),
+        /// The C ABI called through its header.
+        .testTarget(name: "MammoPrepCTests", dependencies: ["MammoPrepC", "CMammoPrepABI", "MammoPrepCLI", "MammoPrep"]),
         /// README's library example, compiled against the public API only (no @testable).
         .testTarget(name: "LibraryExampleTests", dependencies: ["MammoPrep"]),
     ],

@@ -8,6 +8,7 @@
 #include "shim_internal.h"
 
 #include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmdata/dcistrmb.h"
 #include "dcmtk/dcmdata/dcmetinf.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dcsequen.h"
@@ -126,6 +127,45 @@ CDCMTKShim_Status CDCMTKShim_open(const char *path, CDCMTKShim_File **outFile, c
         if (cond.bad()) {
             std::string why;
             CDCMTKShim_Status status = classifyLoadError(cond, why);
+            setMessage(message, messageCapacity, why);
+            delete file;
+            return status;
+        }
+        file->xfer = file->format.getDataset()->getOriginalXfer();
+        *outFile = file;
+        return CDCMTKShim_OK;
+    });
+}
+
+CDCMTKShim_Status CDCMTKShim_openMemory(const uint8_t *bytes, size_t length, CDCMTKShim_File **outFile,
+                                        char *message, size_t messageCapacity) {
+    if (outFile == nullptr || (bytes == nullptr && length > 0)) return CDCMTKShim_ErrInternal;
+    *outFile = nullptr;
+    return guarded(message, messageCapacity, [&]() -> CDCMTKShim_Status {
+        initialiseOnce();
+        auto *file = new CDCMTKShim_File();
+        // A buffer stream has no stream factory, so every value is read into DCMTK's memory now
+        // and the caller's bytes are not used after this call. The whole buffer is all there is
+        // (setEos): a value running past its end is a truncated file.
+        static const uint8_t empty = 0;
+        DcmInputBufferStream stream;
+        stream.setBuffer(length > 0 ? bytes : &empty, offile_off_t(length));
+        stream.setEos();
+        file->format.setReadMode(ERM_autoDetect);
+        file->format.transferInit();
+        OFCondition cond = file->format.read(stream, EXS_Unknown, EGL_noChange, 4096);
+        file->format.transferEnd();
+        // DCMTK reports a value cut short by the end of a buffer stream as EC_InvalidStream
+        // ("premature end of stream") with the stream at its end.
+        const bool endedInside = cond == EC_InvalidStream && stream.eos();
+        stream.releaseBuffer();
+        if (cond.bad()) {
+            std::string why;
+            CDCMTKShim_Status status = classifyLoadError(cond, why);
+            if (endedInside) {
+                why = "file ends inside an element (" + std::string(cond.text()) + ")";
+                status = CDCMTKShim_ErrTruncated;
+            }
             setMessage(message, messageCapacity, why);
             delete file;
             return status;

@@ -50,6 +50,77 @@ static inline TIFF *CTIFF_open(const char *path, CTIFF_ErrorSink *sink, int64_t 
     return tif;
 }
 
+/// A TIFF file held in memory, read through libtiff's client procedures (TIFFClientOpenExt): the
+/// bytes and the read position. The caller keeps both alive until TIFFClose.
+typedef struct {
+    const uint8_t *bytes;
+    uint64_t length;
+    uint64_t offset;
+} CTIFF_Memory;
+
+static inline tmsize_t CTIFF_memoryRead(thandle_t handle, void *buffer, tmsize_t size) {
+    CTIFF_Memory *m = (CTIFF_Memory *)handle;
+    if (size <= 0 || m->offset >= m->length) return 0;
+    uint64_t n = m->length - m->offset;
+    if ((uint64_t)size < n) n = (uint64_t)size;
+    memcpy(buffer, m->bytes + m->offset, (size_t)n);
+    m->offset += n;
+    return (tmsize_t)n;
+}
+
+/// Read-only: every write fails.
+static inline tmsize_t CTIFF_memoryWrite(thandle_t handle, void *buffer, tmsize_t size) {
+    (void)handle; (void)buffer; (void)size;
+    return -1;
+}
+
+/// lseek(2)'s rules: a position past the end is allowed (reads there return 0 bytes), one before
+/// the start is an error ((toff_t)-1). toff_t is unsigned: a backward offset arrives wrapped.
+static inline toff_t CTIFF_memorySeek(thandle_t handle, toff_t offset, int whence) {
+    CTIFF_Memory *m = (CTIFF_Memory *)handle;
+    uint64_t base;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = m->offset; break;
+    case SEEK_END: base = m->length; break;
+    default: return (toff_t)-1;
+    }
+    int64_t delta = (int64_t)offset;
+    if (whence == SEEK_SET && delta < 0) return (toff_t)-1;
+    if (delta < 0 && (uint64_t)(-(delta + 1)) + 1 > base) return (toff_t)-1;
+    m->offset = base + (uint64_t)delta;
+    return (toff_t)m->offset;
+}
+
+static inline int CTIFF_memoryClose(thandle_t handle) { (void)handle; return 0; }
+
+static inline toff_t CTIFF_memorySize(thandle_t handle) { return (toff_t)((CTIFF_Memory *)handle)->length; }
+
+/// No mapping ("m" mode): libtiff reads through CTIFF_memoryRead.
+static inline int CTIFF_memoryMap(thandle_t handle, void **base, toff_t *size) {
+    (void)handle; (void)base; (void)size;
+    return 0;
+}
+
+static inline void CTIFF_memoryUnmap(thandle_t handle, void *base, toff_t size) {
+    (void)handle; (void)base; (void)size;
+}
+
+/// CTIFF_open for a file in memory; `name` is what libtiff's messages call it.
+static inline TIFF *CTIFF_openMemory(const char *name, CTIFF_Memory *memory, CTIFF_ErrorSink *sink,
+                                     int64_t maxSingleAllocation) {
+    TIFFOpenOptions *options = TIFFOpenOptionsAlloc();
+    if (options == NULL) return NULL;
+    TIFFOpenOptionsSetErrorHandlerExtR(options, CTIFF_collectError, sink);
+    TIFFOpenOptionsSetWarningHandlerExtR(options, CTIFF_ignoreWarning, NULL);
+    TIFFOpenOptionsSetMaxSingleMemAlloc(options, (tmsize_t)maxSingleAllocation);
+    TIFF *tif = TIFFClientOpenExt(name, "rm", (thandle_t)memory, CTIFF_memoryRead, CTIFF_memoryWrite,
+                                  CTIFF_memorySeek, CTIFF_memoryClose, CTIFF_memorySize, CTIFF_memoryMap,
+                                  CTIFF_memoryUnmap, options);
+    TIFFOpenOptionsFree(options);
+    return tif;
+}
+
 /// TIFFGetField for a uint16 tag (variadic in C). Returns 1 when the tag is present.
 static inline int CTIFF_getUInt16(TIFF *tif, uint32_t tag, uint16_t *value) {
     return TIFFGetField(tif, tag, value);

@@ -66,7 +66,13 @@ typedef struct {
 CDCMTKShim_Status CDCMTKShim_open(const char *path, CDCMTKShim_File **outFile,
                                   char *message, size_t messageCapacity);
 
-/// Releases a handle from CDCMTKShim_open. NULL is ignored.
+/// CDCMTKShim_open for a file held in memory (`length` bytes at `bytes`): every value, pixel data
+/// included, is copied into the handle, so the bytes may be released when this returns. A value
+/// running past the end of the buffer is ErrTruncated.
+CDCMTKShim_Status CDCMTKShim_openMemory(const uint8_t *bytes, size_t length, CDCMTKShim_File **outFile,
+                                        char *message, size_t messageCapacity);
+
+/// Releases a handle from CDCMTKShim_open or CDCMTKShim_openMemory. NULL is ignored.
 void CDCMTKShim_close(CDCMTKShim_File *file);
 
 /// The transfer syntax UID the dataset was read with.

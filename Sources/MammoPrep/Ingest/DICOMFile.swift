@@ -57,10 +57,26 @@ public final class DICOMFile {
     }
 
     /// `init(path:limits:)` for a file `ImageFormat.detect` has already recognised as DICOM.
-    init(detected path: String, limits: ReadLimits) throws {
+    convenience init(detected path: String, limits: ReadLimits) throws {
+        try self.init(name: path, limits: limits) { opened, message, capacity in
+            CDCMTKShim_open(path, &opened, message, capacity)
+        }
+    }
+
+    /// A DICOM file held in memory, recognised by `ImageFormat.detect(head:)`; `name` stands for
+    /// its path in errors and records. The bytes are read during the call and not kept.
+    convenience init(detectedBytes bytes: UnsafeRawBufferPointer, name: String, limits: ReadLimits) throws {
+        try self.init(name: name, limits: limits) { opened, message, capacity in
+            CDCMTKShim_openMemory(bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }, bytes.count,
+                                  &opened, message, capacity)
+        }
+    }
+
+    private init(name path: String, limits: ReadLimits,
+                 open: (inout OpaquePointer?, UnsafeMutablePointer<CChar>, Int) -> CDCMTKShim_Status) throws {
         self.path = path
         var opened: OpaquePointer?
-        if let failure = callShim({ CDCMTKShim_open(path, &opened, $0, $1) }) {
+        if let failure = callShim({ open(&opened, $0, $1) }) {
             throw DICOMFile.error(failure, stage: .read, path: path)
         }
         guard let handle = opened else {

@@ -51,26 +51,53 @@ public final class TIFFFile {
     package let isBigTIFF: Bool
     private let tiff: OpaquePointer
     private let sink: UnsafeMutablePointer<CTIFF_ErrorSink>
+    /// A file in memory: its bytes (a copy the instance owns) and libtiff's read position.
+    private let memory: UnsafeMutablePointer<CTIFF_Memory>?
 
     deinit {
         TIFFClose(tiff)
         sink.deallocate()
+        TIFFFile.release(memory)
     }
 
-    package init(path: String, limits: ReadLimits = .standard) throws {
+    package convenience init(path: String, limits: ReadLimits = .standard) throws {
+        try self.init(name: path, memory: nil, limits: limits) { CTIFF_open(path, $0, $1) }
+    }
+
+    /// A TIFF file held in memory; `name` stands for its path in errors and records. The bytes
+    /// are copied (libtiff reads pages on demand, after the call returns).
+    package convenience init(bytes: UnsafeRawBufferPointer, name: String, limits: ReadLimits = .standard) throws {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        if let base = bytes.baseAddress { copy.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+        let memory = UnsafeMutablePointer<CTIFF_Memory>.allocate(capacity: 1)
+        memory.initialize(to: CTIFF_Memory(bytes: UnsafePointer(copy.baseAddress!.assumingMemoryBound(to: UInt8.self)),
+                                           length: UInt64(bytes.count), offset: 0))
+        try self.init(name: name, memory: memory, limits: limits) { CTIFF_openMemory(name, memory, $0, $1) }
+    }
+
+    private static func release(_ memory: UnsafeMutablePointer<CTIFF_Memory>?) {
+        guard let memory else { return }
+        UnsafeMutableRawPointer(mutating: memory.pointee.bytes)?.deallocate()
+        memory.deallocate()
+    }
+
+    private init(name path: String, memory: UnsafeMutablePointer<CTIFF_Memory>?, limits: ReadLimits,
+                 open: (UnsafeMutablePointer<CTIFF_ErrorSink>, Int64) -> OpaquePointer?) throws {
         self.path = path
         let sink = UnsafeMutablePointer<CTIFF_ErrorSink>.allocate(capacity: 1)
         sink.initialize(to: CTIFF_ErrorSink())
         // libtiff's own ceiling: a little above the largest frame we would accept.
         let ceiling = Int64(min(limits.maxFramePixels, Int(Int32.max)) * 4 + (1 << 20))
-        guard let tiff = CTIFF_open(path, sink, ceiling) else {
+        guard let tiff = open(sink, ceiling) else {
             let message = TIFFFile.message(sink)
             sink.deallocate()
+            TIFFFile.release(memory)
             throw MammoPrepError(path: path, stage: .read, code: TIFFFile.classify(message, opening: true),
                                  detail: message.isEmpty ? "libtiff cannot open the file" : message)
         }
         self.tiff = tiff
         self.sink = sink
+        self.memory = memory
         self.isBigTIFF = TIFFIsBigTIFF(tiff) != 0
         var pages: [TIFFPage] = []
         do {
@@ -86,6 +113,7 @@ public final class TIFFFile {
         } catch {
             TIFFClose(tiff)
             sink.deallocate()
+            TIFFFile.release(memory)
             throw error
         }
         self.pages = pages

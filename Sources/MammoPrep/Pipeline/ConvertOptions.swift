@@ -68,3 +68,10 @@ public struct ConvertOptions: Sendable {
         self.overwrite = overwrite
     }
 }
+
+extension ConvertOptions {
+    /// The frame pipeline these options run, one frame at a time (what `Converter` builds).
+    public var framePipelineOptions: FramePipelineOptions {
+        FramePipelineOptions(windowing: windowing, adapter: adapter, limits: limits, reduction: reduction)
+    }
+}

@@ -28,9 +28,8 @@ public final class Converter: @unchecked Sendable {
         self.toolVersion = toolVersion
         self.options = options
         self.configuration = options.configuration(toolVersion: toolVersion)
-        self.configurationHash = FNV1a.hex(configuration.serialized())
-        self.pipeline = FramePipeline(FramePipelineOptions(windowing: options.windowing, adapter: options.adapter,
-                                                           limits: options.limits, reduction: options.reduction))
+        self.configurationHash = options.configurationHash(toolVersion: toolVersion)
+        self.pipeline = FramePipeline(options.framePipelineOptions)
         self.folder = OutputFolder(path: options.outputDirectory)
     }
 

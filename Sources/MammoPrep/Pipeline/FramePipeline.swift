@@ -140,12 +140,18 @@ public final class FramePipeline: Sendable {
     /// decoding: channels × the fixed size, or channels × rows × columns without a fixed size
     /// (exact unless a breast crop makes it smaller: then it is the most the tensor can need).
     public func outputCount(of image: InputImage, frame: Int = 0) -> (count: Int, exact: Bool) {
+        let (shape, exact) = outputShape(of: image, frame: frame)
+        return (shape.reduce(1, *), exact)
+    }
+
+    /// `outputCount`'s tensor as (channels, rows, columns): the shape, or its bound when not exact.
+    public func outputShape(of image: InputImage, frame: Int = 0) -> (shape: [Int], exact: Bool) {
         let g = options.adapter.geometry
-        if let size = g.size { return (options.adapter.channels * size.rows * size.columns, true) }
+        let channels = options.adapter.channels
+        if let size = g.size { return ([channels, size.rows, size.columns], true) }
         let (rows, columns) = image.frameSize(frame)
         let levels = options.reductionLevels(rows: rows, columns: columns)
-        return (options.adapter.channels * reducedLength(rows, levels: levels) * reducedLength(columns, levels: levels),
-                !g.cropBreast)
+        return ([channels, reducedLength(rows, levels: levels), reducedLength(columns, levels: levels)], !g.cropBreast)
     }
 
     // MARK: - Stages, for the batch commands

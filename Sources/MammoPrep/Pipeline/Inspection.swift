@@ -29,11 +29,15 @@ public struct Inspection: Sendable {
     /// Grey-level attributes are those that apply to the first frame: for enhanced multi-frame
     /// objects, functional-group values override the top level (docs/windowing.md §8).
     public init(path: String, limits: ReadLimits = .standard, verify: Bool = false) throws {
-        let image = try InputImage.open(path: path, limits: limits)
+        try self.init(image: try InputImage.open(path: path, limits: limits), verify: verify)
+    }
+
+    /// `init(path:…)` for an opened input (e.g. one read from memory); `path` is the input's.
+    public init(image: InputImage, verify: Bool = false) throws {
         if verify {
             for frame in 0..<image.frameCount { _ = try image.readFrame(frame) }
         }
-        self.path = path
+        self.path = image.path
         self.format = image.format
         switch image {
         case .dicom(let file):

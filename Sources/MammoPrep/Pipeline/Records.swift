@@ -3,11 +3,12 @@
 /// place, with the keys in the order docs/cli.md and docs/adapter.md list them. The stages build
 /// plain values; only this file knows their JSON.
 extension FrameRecord {
-    /// One `manifest.jsonl` line's members for the output at `output` (relative to the folder).
-    func manifestPairs(output: String, dtype: String, adapter: AdapterOptions, configurationHash: String) -> [(String, JSONValue)] {
+    /// One `manifest.jsonl` line's members for the output at `output` (relative to the folder);
+    /// without `output` when there is no file (the C ABI's decision record).
+    package func manifestPairs(output: String?, dtype: String, adapter: AdapterOptions, configurationHash: String) -> [(String, JSONValue)] {
         let normalization = adapter.normalization
-        return [
-            ("source", .string(source)), ("output", .string(output)), ("frame", .int(frame)),
+        return [("source", .string(source))] + (output.map { [("output", JSONValue.string($0))] } ?? []) + [
+            ("frame", .int(frame)),
             ("frames", .int(frameCount)),
             ("rows", .int(shape[1])), ("columns", .int(shape[2])),
             ("shape", .array(shape.map(JSONValue.int))),
@@ -111,6 +112,11 @@ extension ConvertOptions {
         ] + windowing.jsonPairs + [
             ("adapter", adapter.json),
         ])
+    }
+
+    /// The hash of `configuration` that manifest lines carry (convert.json's `configurationHash`).
+    package func configurationHash(toolVersion: String) -> String {
+        FNV1a.hex(configuration(toolVersion: toolVersion).serialized())
     }
 
     /// The pixel pipeline in stats.json's terms (windowing, frame, geometry, tool), to check that a
