@@ -63,16 +63,8 @@ public final class DICOMFile {
         }
     }
 
-    /// A DICOM file held in memory, recognised by `ImageFormat.detect(head:)`; `name` stands for
-    /// its path in errors and records. The bytes are read during the call and not kept.
-    convenience init(detectedBytes bytes: UnsafeRawBufferPointer, name: String, limits: ReadLimits) throws {
-        try self.init(name: name, limits: limits) { opened, message, capacity in
-            CDCMTKShim_openMemory(bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }, bytes.count,
-                                  &opened, message, capacity)
-        }
-    }
-
-    private init(name path: String, limits: ReadLimits,
+    /// Opens with `open` (a path, or bytes: InMemoryInput.swift); `path` names the input.
+    init(name path: String, limits: ReadLimits,
                  open: (inout OpaquePointer?, UnsafeMutablePointer<CChar>, Int) -> CDCMTKShim_Status) throws {
         self.path = path
         var opened: OpaquePointer?

@@ -58,23 +58,6 @@ public enum InputImage {
         }
     }
 
-    /// `open` for a file held in memory (a tar member, an object-store download): DICOM through
-    /// DCMTK reading from the buffer, TIFF through libtiff's client procedures, never a temporary
-    /// file. `name` stands for the path in errors and records. The bytes need only live for the
-    /// call (DICOM values are copied into the dataset, a TIFF's bytes into the instance). A
-    /// truncated buffer throws `.truncated` like a truncated file.
-    public static func open(bytes: UnsafeRawBufferPointer, name: String = "<memory>",
-                            limits: ReadLimits = .standard) throws -> InputImage {
-        let head = [UInt8](bytes.prefix(132))
-        switch ImageFormat.detect(head: head) {
-        case .dicom: return .dicom(try DICOMFile(detectedBytes: bytes, name: name, limits: limits))
-        case .tiff: return .tiff(try TIFFFile(bytes: bytes, name: name, limits: limits))
-        case nil:
-            throw MammoPrepError(path: name, stage: .read, code: .notDICOM,
-                                 detail: "no DICM prefix, no DICOM dataset and no TIFF header at the start of the file")
-        }
-    }
-
     public var path: String {
         switch self { case .dicom(let f): return f.path; case .tiff(let f): return f.path }
     }

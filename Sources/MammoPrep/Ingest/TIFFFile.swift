@@ -64,24 +64,9 @@ public final class TIFFFile {
         try self.init(name: path, memory: nil, limits: limits) { CTIFF_open(path, $0, $1) }
     }
 
-    /// A TIFF file held in memory; `name` stands for its path in errors and records. The bytes
-    /// are copied (libtiff reads pages on demand, after the call returns).
-    package convenience init(bytes: UnsafeRawBufferPointer, name: String, limits: ReadLimits = .standard) throws {
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        if let base = bytes.baseAddress { copy.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
-        let memory = UnsafeMutablePointer<CTIFF_Memory>.allocate(capacity: 1)
-        memory.initialize(to: CTIFF_Memory(bytes: UnsafePointer(copy.baseAddress!.assumingMemoryBound(to: UInt8.self)),
-                                           length: UInt64(bytes.count), offset: 0))
-        try self.init(name: name, memory: memory, limits: limits) { CTIFF_openMemory(name, memory, $0, $1) }
-    }
-
-    private static func release(_ memory: UnsafeMutablePointer<CTIFF_Memory>?) {
-        guard let memory else { return }
-        UnsafeMutableRawPointer(mutating: memory.pointee.bytes)?.deallocate()
-        memory.deallocate()
-    }
-
-    private init(name path: String, memory: UnsafeMutablePointer<CTIFF_Memory>?, limits: ReadLimits,
+    /// Opens with `open` (a path, or bytes in `memory`, which the instance then owns and releases:
+    /// InMemoryInput.swift); `path` names the input.
+    init(name path: String, memory: UnsafeMutablePointer<CTIFF_Memory>?, limits: ReadLimits,
                  open: (UnsafeMutablePointer<CTIFF_ErrorSink>, Int64) -> OpaquePointer?) throws {
         self.path = path
         let sink = UnsafeMutablePointer<CTIFF_ErrorSink>.allocate(capacity: 1)
