@@ -3,12 +3,14 @@
 # missing; runs `apt-get update` first when it installs anything; uses sudo when not root).
 #   scripts/install-deps.sh              build + run (DCMTK, libtiff, OpenJPEG, CharLS, OpenJPH, libpng, Python venv)
 #   scripts/install-deps.sh --fixtures   also the tools that regenerate Fixtures/ and benchmark inputs
+#   scripts/install-deps.sh --slurm      also Slurm and MUNGE, for scripts/test-slurm.sh's one-node cluster
 set -euo pipefail
 
 packages=(pkg-config libdcmtk-dev libtiff-dev libopenjp2-7-dev libcharls-dev libopenjph-dev libpng-dev zlib1g-dev python3 python3-venv)
-if [[ "${1:-}" == "--fixtures" ]]; then
-    packages+=(dcmtk libopenjp2-tools openjph-tools libtiff-tools)
-fi
+case "${1:-}" in
+    --fixtures) packages+=(dcmtk libopenjp2-tools openjph-tools libtiff-tools) ;;
+    --slurm) packages+=(slurm-wlm munge) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
