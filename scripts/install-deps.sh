@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --fixtures   also the tools that regenerate Fixtures/ and benchmark inputs
 #   scripts/install-deps.sh --torch      also Debian's PyTorch (python3-torch, CPU, with Debian's numpy
 #                                        1.24), for the Python package's tests and the DataLoader benchmark
+#   scripts/install-deps.sh --slurm      also Slurm and MUNGE, for scripts/test-slurm.sh's one-node cluster
 # (flags combine; recommended packages are never installed)
 set -euo pipefail
 
@@ -13,7 +14,8 @@ for flag in "$@"; do
     case "$flag" in
         --fixtures) packages+=(dcmtk libopenjp2-tools openjph-tools libtiff-tools) ;;
         --torch) packages+=(python3-torch python3-numpy) ;;
-        *) echo "install-deps: unknown option $flag (use --fixtures, --torch)" >&2; exit 2 ;;
+        --slurm) packages+=(slurm-wlm munge) ;;
+        *) echo "install-deps: unknown option $flag (use --fixtures, --torch, --slurm)" >&2; exit 2 ;;
     esac
 done
 

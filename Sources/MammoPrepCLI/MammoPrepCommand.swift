@@ -11,7 +11,7 @@ public struct MammoPrepCommand: ParsableCommand {
         commandName: "mammo-prep",
         abstract: "Turn 12/16-bit mammograms (DICOM, TIFF) into the tensors a pretrained PyTorch model expects.",
         version: MammoPrepVersion.string,
-        subcommands: [Convert.self, Stats.self, Inspect.self, DumpStored.self]
+        subcommands: [Convert.self, Stats.self, Stack.self, Inspect.self, DumpStored.self]
     )
 
     public init() {}

@@ -19,6 +19,8 @@ import Testing
         ["stats"],
         ["stats", "compute"],
         ["stats", "merge"],
+        ["stack"],
+        ["stack", "merge"],
         ["inspect"],
     ]
 

@@ -40,6 +40,25 @@ import Testing
              accepted: [[], ["-j", "1"], ["--jobs", "3"]],
              rejected: [["--jobs", "0"], ["-j", "0"], ["--jobs=-2"]],
              message: ["'--jobs' must be at least 1."]),
+        // BatchOptions: --shard, resolved when parsed (Shard(argument:environment:); every message in
+        // Tests/MammoPrepTests/Pipeline/ShardTests). These expect no SLURM_ARRAY_* in the environment.
+        Rule(name: "--shard I/N with 1 <= I <= N", commands: windowed,
+             accepted: [["--shard", "1/1"], ["--shard", "2/3"], ["--shard=3/3"]],
+             rejected: [["--shard", "4/3"], ["--shard", "0/2"], ["--shard", "1/0"], ["--shard", "x"]],
+             message: ["is not I/N with 1 ≤ I ≤ N, 'slurm' or 'slurm:ARRAY'"]),
+        Rule(name: "--shard slurm outside a job array names the variables", commands: windowed,
+             accepted: [["--shard", "1/2"]],
+             rejected: [["--shard", "slurm"]],
+             message: ["invalid for '--shard <I/N|slurm[:ARRAY]>': not a Slurm job array task: SLURM_ARRAY_TASK_ID, "
+                       + "SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_MAX, SLURM_ARRAY_TASK_STEP, SLURM_ARRAY_TASK_COUNT are not set"]),
+        Rule(name: "--shard slurm:ARRAY needs a task ID and an index list", commands: windowed,
+             accepted: [["--shard", "2/2"]],
+             rejected: [["--shard", "slurm:1-3"], ["--shard", "slurm:3"]],
+             message: ["not a Slurm job array task: SLURM_ARRAY_TASK_ID is not set"]),
+        Rule(name: "--shard slurm:ARRAY syntax", commands: windowed,
+             accepted: [["--shard", "1/3"]],
+             rejected: [["--shard", "slurm:1-"], ["--shard", "slurm:5-3"], ["--shard", "slurm:0"], ["--shard", "slurm:1,,2"]],
+             message: ["is not a job array's indices (", "write them as for sbatch --array"]),
         // WindowOptions
         Rule(name: "--window-index 0 or more", commands: windowed,
              accepted: [["--window-index", "0"], ["--window-index", "2"]],

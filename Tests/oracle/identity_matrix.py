@@ -8,7 +8,7 @@ Hash rules (one dict per case; paths relative to the case's output folder):
 - `stats.json` (and shard parts, merged files): sha256 of a canonical JSON of its numeric figures
   only (mean, std, count, images, files, failed, skipped, min, max, maskFraction, ddof,
   percentiles, partial n/mean/m2/min/max/pixelsSeen/parts/histogram); `pipeline`, `failures`,
-  `mask`, shard names, source keys and the tool version are left out. `summary` repeats
+  `mask`, shard names, the run's input-list key, source keys and the tool version are left out. `summary` repeats
   mean/std/count in clear for readable failures.
 - `manifest.jsonl` / `stack.manifest.jsonl` are not hashed; their `rows`, `columns`, `shape` go to
   `manifest` per output (`stack.npy#ROW` for stack rows); `stack.index.csv` is parsed into rows.
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from identity_cases import BENCH_CASES, FIXTURE_CASES, FIXTURE_INPUTS, FORMAT_VERSION, GOLDEN, ROOT
 
-STATS_EXCLUDED = {"pipeline", "failures", "sources", "shards", "tool", "version", "mask", "timing",
+STATS_EXCLUDED = {"pipeline", "failures", "sources", "shards", "run", "tool", "version", "mask", "timing",
                   "seconds", "elapsed"}
 
 

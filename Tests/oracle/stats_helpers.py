@@ -55,9 +55,9 @@ def stats(tmp_path, *args, name="stats.json", per_image=False, expect=0, env=Non
     return report, rows, proc
 
 
-def merge(tmp_path, parts, name="merged.json", expect=0):
+def merge(tmp_path, parts, name="merged.json", expect=0, options=()):
     out = tmp_path / name
-    proc = run("stats", "merge", *parts, "--out", out, "-q")
+    proc = run("stats", "merge", *parts, "--out", out, "-q", *options)
     assert proc.returncode == expect, f"merge exit {proc.returncode} (wanted {expect})\n{proc.stderr}"
     return (strict_json(out.read_text()) if expect == 0 else None), proc
 

@@ -103,7 +103,8 @@ def test_shards_partition_the_inputs(tmp_path):
     assert outputs(parts) == outputs(whole)
     for name in outputs(whole):
         assert (parts / name).read_bytes() == (whole / name).read_bytes()
-    env = dict(os.environ, SLURM_ARRAY_TASK_ID="5", SLURM_ARRAY_TASK_MIN="4", SLURM_ARRAY_TASK_COUNT="3")
+    env = dict(os.environ, SLURM_ARRAY_TASK_ID="5", SLURM_ARRAY_TASK_MIN="4", SLURM_ARRAY_TASK_MAX="6",
+               SLURM_ARRAY_TASK_STEP="1", SLURM_ARRAY_TASK_COUNT="3")
     slurm = subprocess.run([binary(), "convert", *map(str, srcs), "--out", str(tmp_path / "slurm"), "--shard", "slurm"],
                            env=env, capture_output=True, text=True)
     assert slurm.returncode == 0, slurm.stderr

@@ -70,8 +70,12 @@ def test_empty_part_is_the_identity(synthetic_cohort, tmp_path):
             assert all(v is None for v in part["percentiles"].values())
     full, _ = merge(tmp_path, parts, name="full.json")
     assert_same_figures(full, whole)
-    without, proc = merge(tmp_path, parts[:5], name="without.json")
-    assert "6/7" in proc.stderr and "7/7" in proc.stderr  # warns about the missing shards
+    # Missing shards are refused, naming them, unless --allow-missing (then a warning names them).
+    _, proc = merge(tmp_path, parts[:5], name="without.json", expect=2)
+    assert "shards 6/7, 7/7 of the 7-shard run of" in proc.stderr and "--allow-missing" in proc.stderr, proc.stderr
+    assert not (tmp_path / "without.json").exists()
+    without, proc = merge(tmp_path, parts[:5], name="without.json", options=["--allow-missing"])
+    assert proc.stderr.startswith("warning: ") and "6/7, 7/7" in proc.stderr
     for order, name in (([parts[5]] + parts[:5] + [parts[6]], "empty-first"), (parts, "empty-last")):
         merged, _ = merge(tmp_path, order, name=name + ".json")
         for key in ("mean", "std", "count", "images", "files", "min", "max", "percentiles", "maskFraction"):
@@ -79,7 +83,7 @@ def test_empty_part_is_the_identity(synthetic_cohort, tmp_path):
         for key in ("n", "mean", "m2", "min", "max", "pixelsSeen", "histogram"):
             assert merged["partial"][key] == without["partial"][key], key
     # Merging only empty parts gives an empty report, not NaN.
-    empty, _ = merge(tmp_path, parts[5:], name="empty.json")
+    empty, _ = merge(tmp_path, parts[5:], name="empty.json", options=["--allow-missing"])
     assert empty["count"] == 0 and empty["mean"] == [] and empty["std"] == []
 
 
@@ -110,7 +114,7 @@ def test_foreground_shards_merge_to_the_single_pass(tmp_path):
 def test_merging_one_part_reproduces_it_exactly(tmp_path):
     # Doubles are written in a form that reads back to the same float64: no drift through merge.
     part, _, _ = stats(tmp_path, *INPUTS, "--shard", "2/3", name="p.json")
-    merged, _ = merge(tmp_path, [tmp_path / "p.json"])
+    merged, _ = merge(tmp_path, [tmp_path / "p.json"], options=["--allow-missing"])
     for key in ("mean", "std", "count", "images", "min", "max", "percentiles", "maskFraction", "pipeline"):
         assert merged[key] == part[key], key
     assert merged["partial"] == part["partial"]
@@ -126,8 +130,10 @@ def test_overlapping_parts_are_refused(tmp_path):
     for shard in ("1/2", "2/2", "1/3"):
         stats(tmp_path, INPUTS[1], "--shard", shard, name=shard.replace("/", "of") + ".json")
     stats(tmp_path, INPUTS[1], name="whole.json")
+    # Shards of two counts of the same inputs: the odd one out is named as foreign.
     _, proc = merge(tmp_path, [tmp_path / "1of2.json", tmp_path / "2of2.json", tmp_path / "1of3.json"], expect=2)
-    assert "shares inputs" in proc.stderr and "warning" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith(f"{tmp_path / '1of3.json'}: ") and "foreign shard 1/3" in proc.stderr, proc.stderr
+    assert "warning" not in proc.stderr
     _, proc = merge(tmp_path, [tmp_path / "whole.json", tmp_path / "1of2.json"], expect=2)
     assert "shares inputs" in proc.stderr and "warning" not in proc.stderr, proc.stderr
     # Parts of different inputs (two cohorts, unsharded) still merge.
@@ -183,16 +189,23 @@ def test_parts_of_different_pipelines_are_refused(options, named, tmp_path):
 # 2. --shard slurm
 
 
-@pytest.mark.parametrize("task_id,task_min,count", [(7, 5, 3), (1, 1, 2), (4, 0, 5)])
-def test_shard_slurm_selects_the_same_part(task_id, task_min, count, tmp_path):
-    index = task_id - task_min + 1
+@pytest.mark.parametrize("task_id,task_min,count,step", [(7, 5, 3, 1), (1, 1, 2, 1), (4, 0, 5, 1), (6, 0, 4, 2)])
+def test_shard_slurm_selects_the_same_part(task_id, task_min, count, step, tmp_path):
+    # The variables of task TASK_ID of --array=MIN-MAX:STEP (scripts/test-slurm.sh runs real arrays).
+    index = (task_id - task_min) // step + 1
     env = {"SLURM_ARRAY_TASK_ID": str(task_id), "SLURM_ARRAY_TASK_MIN": str(task_min),
+           "SLURM_ARRAY_TASK_MAX": str(task_min + step * (count - 1)), "SLURM_ARRAY_TASK_STEP": str(step),
            "SLURM_ARRAY_TASK_COUNT": str(count)}
     slurm, slurm_rows, _ = stats(tmp_path, *INPUTS, "--shard", "slurm", per_image=True, name="slurm.json", env=env)
     plain, plain_rows, _ = stats(tmp_path, *INPUTS, "--shard", f"{index}/{count}", per_image=True, name="plain.json")
     assert slurm_rows == plain_rows
     assert slurm == plain
     assert slurm["partial"]["shards"] == [f"{index}/{count}"]
+    # slurm:ARRAY reads only the task ID: the shard it had in the array as first submitted.
+    spec = f"{task_min}-{task_min + step * (count - 1)}:{step}"
+    again, again_rows, _ = stats(tmp_path, *INPUTS, "--shard", f"slurm:{spec}", per_image=True, name="spec.json",
+                                 env={"SLURM_ARRAY_TASK_ID": str(task_id)})
+    assert again == plain and again_rows == plain_rows
 
 
 def test_shard_slurm_without_the_job_array_is_a_usage_error(tmp_path):
@@ -200,16 +213,25 @@ def test_shard_slurm_without_the_job_array_is_a_usage_error(tmp_path):
     proc = subprocess.run([binary(), "stats", str(INPUTS[1]), "--out", str(tmp_path / "s.json"), "--shard", "slurm"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2 and not (tmp_path / "s.json").exists()
-    # A task id outside the array (I = 9 - 5 + 1 = 5 > N = 4) is a usage error too.
-    env.update(SLURM_ARRAY_TASK_ID="9", SLURM_ARRAY_TASK_MIN="5", SLURM_ARRAY_TASK_COUNT="4")
-    proc = subprocess.run([binary(), "stats", str(INPUTS[1]), "--out", str(tmp_path / "s.json"), "--shard", "slurm"],
-                          capture_output=True, text=True, env=env, timeout=60)
-    assert proc.returncode == 2 and not (tmp_path / "s.json").exists()
+    assert "SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN" in proc.stderr and "are not set" in proc.stderr, proc.stderr
+    # A task id outside the array it claims, a list (1,3,5), a one-task (resubmitted) array.
+    for task, low, high, count, why in (("9", "5", "8", "4", "not one range"), ("3", "1", "5", "3", "not one range"),
+                                        ("2", "2", "2", "1", "a one-task array")):
+        env.update(SLURM_ARRAY_TASK_ID=task, SLURM_ARRAY_TASK_MIN=low, SLURM_ARRAY_TASK_MAX=high,
+                   SLURM_ARRAY_TASK_STEP="1", SLURM_ARRAY_TASK_COUNT=count)
+        proc = subprocess.run([binary(), "stats", str(INPUTS[1]), "--out", str(tmp_path / "s.json"), "--shard", "slurm"],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert proc.returncode == 2 and not (tmp_path / "s.json").exists()
+        assert why in proc.stderr and f"SLURM_ARRAY_TASK_COUNT={count}" in proc.stderr, proc.stderr
 
 
 def test_unwritable_outputs_are_refused_before_work(tmp_path):
-    for args in (["--out", tmp_path / "missing/s.json"],
-                 ["--out", tmp_path / "s.json", "--per-image", tmp_path / "missing/p.csv"]):
+    (tmp_path / "file").write_text("not a folder")
+    for args in (["--out", tmp_path / "file/s.json"],
+                 ["--out", tmp_path / "s.json", "--per-image", tmp_path / "file/p.csv"]):
         proc = run("stats", INPUTS[1], *args, "-q")
-        assert proc.returncode == 2 and "missing" in proc.stderr
+        assert proc.returncode == 2 and "file" in proc.stderr
         assert not (tmp_path / "s.json").exists()
+    # A missing folder is created (the shards of a job array writing parts/…).
+    proc = run("stats", INPUTS[1], "--out", tmp_path / "parts/s.json", "--per-image", tmp_path / "csv/p.csv", "-q")
+    assert proc.returncode == 0 and (tmp_path / "parts/s.json").is_file() and (tmp_path / "csv/p.csv").is_file()

@@ -106,17 +106,25 @@ package struct AtomicFile {
     /// (a job array on a network file system), are left alone. Returns how many were removed.
     @discardableResult
     package static func removeStaleTemporaries(in folder: String) -> Int {
+        removeTemporaries(in: folder) { kill($0, 0) != 0 && errno == ESRCH }
+    }
+
+    /// Removes the temporary files of process `pid` on this host in `folder` (recursively): what a
+    /// run that is stopped at once leaves behind. Returns how many were removed.
+    @discardableResult
+    package static func removeTemporaries(of pid: Int32, in folder: String) -> Int {
+        removeTemporaries(in: folder) { $0 == pid }
+    }
+
+    private static func removeTemporaries(in folder: String, where matches: (Int32) -> Bool) -> Int {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return 0 }
         var removed = 0
         while let relative = walker.nextObject() as? String {
             let name = (relative as NSString).lastPathComponent
             guard name.hasPrefix("."), let range = name.range(of: marker, options: .backwards) else { continue }
             let parts = name[range.upperBound...].split(separator: "-")
-            guard parts.count == 3, String(parts[0]) == host, let pid = Int32(parts[1]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                unlink(folder + "/" + relative)
-                removed += 1
-            }
+            guard parts.count == 3, String(parts[0]) == host, let pid = Int32(parts[1]), matches(pid) else { continue }
+            if unlink(folder + "/" + relative) == 0 { removed += 1 }
         }
         return removed
     }

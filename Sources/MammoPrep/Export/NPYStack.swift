@@ -82,6 +82,13 @@ package final class NPYStack: @unchecked Sendable {
         lock.withLock { written[index] = true }
     }
 
+    /// Writes row `index` from its raw little-endian float32 bytes (thread-safe: rows are disjoint).
+    package func write(row index: Int, bytes: UnsafeRawBufferPointer) throws {
+        precondition(index >= 0 && index < rows && bytes.count == rowBytes)
+        try pwriteAll(bytes, at: NPYStack.headerBytes + index * rowBytes)
+        lock.withLock { written[index] = true }
+    }
+
     /// Compacts away unwritten rows, publishes the file and returns, for each original row, its
     /// final row index (nil when dropped).
     package func finish() throws -> [Int?] {

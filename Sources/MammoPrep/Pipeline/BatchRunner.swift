@@ -11,6 +11,8 @@ public struct BatchProgress: Sendable, Equatable {
     /// Neither DICOM nor TIFF (by content): skipped, not failed.
     public var notImage = 0
     public var failed = 0
+    /// Inputs never started because the run was cancelled (`BatchCancellation`).
+    public var notStarted = 0
     /// Frames the succeeded inputs gave.
     public var frames = 0
     /// Wall time since the run started.
@@ -20,6 +22,23 @@ public struct BatchProgress: Sendable, Equatable {
 
     public var finished: Int { succeeded + alreadyDone + notImage + failed }
     public var skipped: Int { alreadyDone + notImage }
+    /// The run was cancelled before it started every input.
+    public var interrupted: Bool { notStarted > 0 }
+}
+
+/// Asks a batch run to stop starting new inputs (`Converter.run`, `StatsRunner.run`): inputs in
+/// progress finish and are recorded, the others are counted as `notStarted`. Thread-safe, and
+/// safe to cancel from any thread (e.g. a signal handler's queue); cancelling twice is harmless.
+/// One token per run: the library holds no process-wide state for this.
+public final class BatchCancellation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    public init() {}
+
+    public func cancel() { lock.withLock { cancelled = true } }
+
+    public var isCancelled: Bool { lock.withLock { cancelled } }
 }
 
 /// What one input came to.
@@ -53,8 +72,10 @@ package struct BatchRunner {
     /// `work` also gets the decoder threads the input may use (`decodeThreads(inputs:)` of the
     /// inputs not yet started): when fewer inputs than workers remain, idle cores go to one image.
     /// A thrown error that is not a `MammoPrepError` is recorded as an internal error of stage `stage`.
+    /// Once `cancellation` is cancelled no input is started; the counts then say how many were not.
     package func run<Input: Sendable, Worker, Value>(
         _ inputs: [Input], path: @Sendable (Input) -> String, stage: MammoPrepError.Stage,
+        cancellation: BatchCancellation? = nil,
         makeWorker: @Sendable () -> Worker,
         work: @Sendable (inout Worker, Input, Int) throws -> BatchOutcome<Value>,
         finishWorker: @Sendable (inout Worker) -> Void = { _ in },
@@ -62,7 +83,7 @@ package struct BatchRunner {
         progress: @Sendable (BatchProgress) -> Void = { _ in }
     ) -> BatchProgress {
         let start = DispatchTime.now()
-        let state = OrderedDelivery<BatchOutcome<Value>>(total: inputs.count)
+        let state = OrderedDelivery<BatchOutcome<Value>>(total: inputs.count, cancellation: cancellation)
         let workers = Swift.min(jobs, Swift.max(inputs.count, 1))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var worker = makeWorker()
@@ -85,6 +106,7 @@ package struct BatchRunner {
             finishWorker(&worker)
         }
         var counts = state.counts
+        counts.notStarted = counts.total - state.started
         counts.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return counts
     }
@@ -105,13 +127,20 @@ private final class OrderedDelivery<Outcome>: @unchecked Sendable {
     private var cursor = 0
     private var nextToDeliver = 0
     private var pending: [Int: Outcome] = [:]
+    private let cancellation: BatchCancellation?
     private(set) var counts = BatchProgress()
 
-    init(total: Int) { counts.total = total }
+    init(total: Int, cancellation: BatchCancellation?) {
+        counts.total = total
+        self.cancellation = cancellation
+    }
+
+    /// Inputs handed out.
+    var started: Int { lock.withLock { cursor } }
 
     func next() -> Int? {
         lock.withLock {
-            guard cursor < counts.total else { return nil }
+            guard cursor < counts.total, cancellation?.isCancelled != true else { return nil }
             defer { cursor += 1 }
             return cursor
         }

@@ -49,10 +49,13 @@ public final class Converter: @unchecked Sendable {
 
     /// Converts `inputs` with `options.jobs` workers; `progress` is called after each input
     /// (serialised, in input order). Returns the counts; never throws (failures are recorded).
-    public func run(_ inputs: [InputFile], progress: @escaping @Sendable (BatchProgress) -> Void = { _ in }) -> BatchProgress {
+    /// Once `cancellation` is cancelled no input is started: the outputs of those finished are
+    /// kept (a re-run resumes), an npy-stack is not published (`counts.notStarted` > 0).
+    public func run(_ inputs: [InputFile], cancellation: BatchCancellation? = nil,
+                    progress: @escaping @Sendable (BatchProgress) -> Void = { _ in }) -> BatchProgress {
         let runner = BatchRunner(jobs: options.jobs)
         let counts = runner.run(
-            inputs, path: \.path, stage: .write,
+            inputs, path: \.path, stage: .write, cancellation: cancellation,
             makeWorker: { FramePipeline.Workspace(jpeg2000Threads: 1) },
             work: { workspace, input, threads in
                 workspace.jpeg2000Threads = threads
@@ -75,7 +78,14 @@ public final class Converter: @unchecked Sendable {
                 }
             },
             progress: progress)
-        if stack != nil { finishStack() }
+        if let output = stack {
+            if counts.interrupted {
+                output.stack.abandon()
+                stack = nil
+            } else {
+                finishStack()
+            }
+        }
         return counts
     }
 

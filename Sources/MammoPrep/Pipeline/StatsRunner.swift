@@ -91,12 +91,25 @@ public final class StatsRunner: @unchecked Sendable {
         var histogram = PixelStatistics()
     }
 
-    public func run(_ inputs: [InputFile], progress: @escaping @Sendable (BatchProgress) -> Void = { _ in }) -> StatsReport {
+    /// The counts of the last `run` (`notStarted` > 0: it was cancelled, and its report is partial).
+    public private(set) var counts = BatchProgress()
+
+    /// Pools `inputs`, the run's whole input list: with `options.shard`, only that shard's inputs
+    /// (the report records which shard of which list it is). Once `cancellation` is cancelled no
+    /// input is started; `counts.notStarted` then says how many were not (the report covers the rest).
+    public func run(_ inputs: [InputFile], cancellation: BatchCancellation? = nil,
+                    progress: @escaping @Sendable (BatchProgress) -> Void = { _ in }) -> StatsReport {
+        var inputs = inputs
+        if let shard = options.shard {
+            let part = ShardInputs(shard, of: inputs)
+            inputs = part.inputs
+            (report.runInputs, report.runInputsHash) = (part.runInputs, part.runInputsHash)
+        }
         // Which inputs this part covers, so that `stats merge` can refuse overlapping parts.
         report.sources = inputs.map { StatsReport.sourceKey($0.path) }.sorted()
         let runner = BatchRunner(jobs: options.jobs)
-        _ = runner.run(
-            inputs, path: \.path, stage: .read,
+        counts = runner.run(
+            inputs, path: \.path, stage: .read, cancellation: cancellation,
             makeWorker: { Worker(workspace: FramePipeline.Workspace(jpeg2000Threads: 1)) },
             work: { worker, input, threads in
                 worker.workspace.jpeg2000Threads = threads

@@ -33,6 +33,11 @@ public struct StatsReport: Sendable, Equatable {
     public var shards: [String] = []
     /// Number of stats runs merged into this report (1 for a run).
     public var parts = 1
+    /// For shards: the number of inputs of the whole run and a hash of their paths (the same in every
+    /// shard of one run, so that `stats merge` can tell a foreign part); nil for an unsharded run, or
+    /// a merge of several runs.
+    public var runInputs: Int?
+    public var runInputsHash: String?
     public var failures: [StatsFailure] = []
     /// `sourceKey` of every input of the part (used, failed or skipped), sorted: two parts that
     /// share one are refused by `merge` (their images would count twice).
@@ -80,6 +85,7 @@ public struct StatsReport: Sendable, Equatable {
                 ("min", empty ? .null : .double(s.min)), ("max", empty ? .null : .double(s.max)),
                 ("pixelsSeen", .int(pixelsSeen)), ("parts", .int(parts)),
                 ("shards", .array(shards.map(JSONValue.string))),
+                ("run", runInputs.map { n in .object([("inputs", .int(n)), ("inputsHash", JSONValue(runInputsHash))]) } ?? .null),
                 ("sources", .array(sources.sorted().map(JSONValue.string))),
                 ("histogramBins", .int(PixelStatistics.binCount)),
                 ("histogram", .array(s.histogram.map { .int(Int($0)) })),
@@ -118,6 +124,8 @@ public struct StatsReport: Sendable, Equatable {
         pixelsSeen = partial["pixelsSeen"]?.intValue ?? n
         parts = partial["parts"]?.intValue ?? 1
         shards = (partial["shards"]?.arrayValue ?? []).compactMap(\.stringValue)
+        runInputs = partial["run"]?["inputs"]?.intValue
+        runInputsHash = partial["run"]?["inputsHash"]?.stringValue
         sources = (partial["sources"]?.arrayValue ?? []).compactMap(\.stringValue)
         failures = (json["failures"]?.arrayValue ?? []).compactMap { f in
             guard let s = f["source"]?.stringValue, let e = f["error"]?.stringValue else { return nil }
@@ -139,6 +147,21 @@ public struct StatsReport: Sendable, Equatable {
         return try StatsReport(json: value, path: path)
     }
 
+    /// Throws, naming the option, when a report's pipeline or mask is not the first one's.
+    public static func checkPipelines(_ reports: [StatsReport], names: [String]) throws {
+        guard let first = reports.first else { return }
+        for (report, name) in zip(reports, names) {
+            var differences = first.pipeline.memberDifferences(report.pipeline)
+            if report.mask != first.mask && !differences.contains(where: { $0.hasPrefix("mask:") }) {
+                differences.append("mask: \"\(first.mask.rawValue)\" vs \"\(report.mask.rawValue)\"")
+            }
+            if !differences.isEmpty {
+                throw MammoPrepError(path: name, stage: .read, code: .incompatible,
+                                     detail: "made with a different pipeline than \(names[0]): " + differences.joined(separator: "; "))
+            }
+        }
+    }
+
     /// Merges reports of the same pipeline (Chan et al. for the moments; histograms and counts add).
     /// Refuses parts whose pipelines or masks differ, naming the option, and a shard given twice.
     /// `names` label the parts in errors. An empty part is the identity.
@@ -149,15 +172,8 @@ public struct StatsReport: Sendable, Equatable {
         merged.parts = 0
         var seenShards: [String: String] = [:]
         var seenSources: [String: String] = [:]
+        try checkPipelines(reports, names: names)
         for (report, name) in zip(reports, names) {
-            var differences = first.pipeline.memberDifferences(report.pipeline)
-            if report.mask != first.mask && !differences.contains(where: { $0.hasPrefix("mask:") }) {
-                differences.append("mask: \"\(first.mask.rawValue)\" vs \"\(report.mask.rawValue)\"")
-            }
-            if !differences.isEmpty {
-                throw MammoPrepError(path: name, stage: .read, code: .incompatible,
-                                     detail: "made with a different pipeline than \(names[0]): " + differences.joined(separator: "; "))
-            }
             for shard in report.shards {
                 if let other = seenShards[shard] {
                     throw MammoPrepError(path: name, stage: .read, code: .incompatible,
@@ -185,6 +201,9 @@ public struct StatsReport: Sendable, Equatable {
             merged.sources += report.sources
         }
         merged.sources.sort()
+        if reports.allSatisfy({ $0.runInputs == first.runInputs && $0.runInputsHash == first.runInputsHash }) {
+            (merged.runInputs, merged.runInputsHash) = (first.runInputs, first.runInputsHash)
+        }
         return merged
     }
 }

@@ -34,16 +34,14 @@ package enum EmbeddedOptions {
     }
 
     /// `stats compute` over `inputs` (files or folders, as the command takes them) with the options
-    /// of `json`, and the inputs it finds in them (sharded when `shard` is given).
+    /// of `json`, and the inputs it finds in them (all of them: `StatsRunner.run` takes the shard's).
     package static func statsOptions(json: String, inputs: [String]) throws -> (StatsOptions, [InputFile]) {
         let arguments = try commandLine(json: json, refused: statsFileOptions.union(parserOptions))
         let compute: MammoPrepCommand.Stats.Compute = try parse(["stats", "compute"] + arguments + ["--out=stats.json", "--"] + inputs)
         let options = StatsOptions(windowing: compute.window.options, frame: compute.frame, geometry: compute.geometry.geometry,
                                    mask: compute.mask, limits: compute.limits.limits, jobs: compute.batch.jobs,
                                    shard: compute.batch.shard?.shard, reduction: compute.geometry.reduce)
-        var files = try InputDiscovery.collect(inputs, checkCollisions: false)
-        if let shard = compute.batch.shard { files = shard.shard.select(files) }
-        return (options, files)
+        return (options, try InputDiscovery.collect(inputs, checkCollisions: false))
     }
 
     /// The one line the CLI prints for a library error (its remedy named by the CLI's flag).

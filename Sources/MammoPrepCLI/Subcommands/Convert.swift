@@ -10,8 +10,9 @@ extension MammoPrepCommand {
             discussion: """
             Inputs are files or folders (recursive); DICOM and TIFF are recognised by content, other files are \
             skipped. Re-running the same command resumes; a different configuration into a non-empty folder is \
-            refused unless --overwrite. Exit status: 0 all converted or skipped, 1 some inputs failed, 2 usage \
-            error or nothing could start.
+            refused unless --overwrite. Exit status: 0 all converted or skipped, 1 some inputs failed (0 with \
+            --allow-failures), 2 usage error or nothing could start, 143 / 130 stopped by SIGTERM / SIGINT \
+            (finished outputs are kept: re-run to resume).
             """
         )
 
@@ -96,6 +97,7 @@ extension MammoPrepCommand {
         }
 
         func run() throws {
+            let interruption = Interruption(temporariesIn: [out])
             let converter: Converter
             var inputs: [InputFile]
             do {
@@ -106,16 +108,17 @@ extension MammoPrepCommand {
                                              stackName: stackName, reduction: geometry.reduce)
                 converter = Converter(options: options, toolVersion: MammoPrepVersion.string)
                 inputs = try InputDiscovery.collect(self.inputs)
-                if let shard = batch.shard { inputs = shard.shard.select(inputs) }
+                let part = batch.shard.map { ShardInputs($0.shard, of: inputs) }
+                inputs = part?.inputs ?? inputs
                 try converter.prepare()
-                try converter.prepareStack(for: inputs)
+                try part.map(converter.prepareStack(for:)) ?? converter.prepareStack(for: inputs)
             } catch let error as MammoPrepError {
                 Console.error(error)
                 throw ExitCode(2)
             }
             let bar = ProgressBar(quiet: batch.quiet)
             converter.onFailure = { error in bar.interrupt { Console.error(error) } }
-            let summary = converter.run(inputs) { bar.update($0, succeeded: "ok") }
+            let summary = converter.run(inputs, cancellation: interruption.cancellation) { bar.update($0, succeeded: "ok") }
             bar.finish()
             if let error = converter.stackError {
                 Console.error(error)
@@ -123,13 +126,18 @@ extension MammoPrepCommand {
             }
             if !batch.quiet {
                 let rate = summary.seconds > 0 ? Double(summary.succeeded) / summary.seconds : 0
-                print("converted \(summary.succeeded), skipped \(summary.skipped) "
+                print(batch.summaryPrefix + "converted \(summary.succeeded), skipped \(summary.skipped) "
                       + "(\(summary.alreadyDone) already done, \(summary.notImage) not DICOM/TIFF), failed \(summary.failed); "
                       + "\(summary.frames) frames in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(String(format: "%.2f", rate)) images/s)"
                       + (summary.failed > 0 ? "; see \(out)/failures.jsonl" : ""))
             }
-            if summary.failed > 0 { throw ExitCode(1) }
+            if summary.interrupted {
+                try interruption.stop(summary, format == .npyStack
+                    ? "the stack is not written (it is rebuilt on every run): run the same command again"
+                    : "finished outputs are kept: run the same command again to resume")
+            }
+            try batch.checkFailures(summary.failed)
         }
     }
 }

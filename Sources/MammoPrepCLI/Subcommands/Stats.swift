@@ -25,7 +25,8 @@ extension MammoPrepCommand.Stats {
             Mean and std are the population figures (ddof 0) over every pixel that convert would write (or every \
             breast pixel with --mask foreground), in float64: never the mean of per-image stds. Parts made with \
             --shard are combined exactly by `mammo-prep stats merge`. Exit status: 0 all inputs used or skipped, \
-            1 some failed (listed in stats.json), 2 usage error or nothing could start.
+            1 some failed (listed in stats.json; 0 with --allow-failures), 2 usage error or nothing could start, \
+            143 / 130 stopped by SIGTERM / SIGINT (nothing written).
             """
         )
 
@@ -67,10 +68,10 @@ extension MammoPrepCommand.Stats {
                                        limits: limits.limits, jobs: batch.jobs, shard: batch.shard?.shard,
                                        reduction: geometry.reduce)
             let runner = StatsRunner(options: options, toolVersion: MammoPrepVersion.string)
-            var inputs: [InputFile]
+            let interruption = Interruption(temporariesIn: [out, perImage].compactMap { $0 }.map(StatsOutput.folder(of:)))
+            let inputs: [InputFile]
             do {
-                inputs = try InputDiscovery.collect(self.inputs, checkCollisions: false)
-                if let shard = batch.shard { inputs = shard.shard.select(inputs) }
+                inputs = try InputDiscovery.collect(self.inputs, checkCollisions: false)  // the runner takes the shard's
                 try StatsOutput.checkWritable(out)
                 if let perImage { try StatsOutput.checkWritable(perImage) }
             } catch let error as MammoPrepError {
@@ -85,23 +86,27 @@ extension MammoPrepCommand.Stats {
                 if let perImage {
                     // Rows stream to a temporary file in input order; it appears complete or not at all.
                     var result: StatsReport?
-                    try AtomicFile.publish(to: perImage) { temporary in
+                    do { try AtomicFile.publish(to: perImage) { temporary in
                         guard let stream = fopen(temporary, "w") else {
                             throw MammoPrepError(path: perImage, stage: .write, code: .io, detail: "cannot create the file")
                         }
                         defer { fclose(stream) }
                         fputs(ImageStatistics.csvHeader + "\n", stream)
                         runner.onImage = { fputs($0.csvRow + "\n", stream) }
-                        result = runner.run(inputs) { bar.update($0, succeeded: "used") }
+                        result = runner.run(inputs, cancellation: interruption.cancellation) { bar.update($0, succeeded: "used") }
+                        if runner.counts.interrupted { throw StatsOutput.Interrupted() }  // the partial file is removed
                         guard ferror(stream) == 0, fflush(stream) == 0 else {
                             throw MammoPrepError(path: perImage, stage: .write, code: .io, detail: "write failed")
                         }
-                    }
+                    } } catch is StatsOutput.Interrupted {}
                     report = result!
                 } else {
-                    report = runner.run(inputs) { bar.update($0, succeeded: "used") }
+                    report = runner.run(inputs, cancellation: interruption.cancellation) { bar.update($0, succeeded: "used") }
                 }
                 bar.finish()
+                if runner.counts.interrupted {
+                    try interruption.stop(runner.counts, "\(out) is not written: run the same command again (stats starts over)")
+                }
                 try AtomicFile.write(to: out) { try $0.write(report.json().serialized() + "\n") }
             } catch let error as MammoPrepError {
                 bar.finish()
@@ -114,56 +119,27 @@ extension MammoPrepCommand.Stats {
                     ? String(format: "mean %.6f, std %.6f over %d pixels", report.mean, report.standardDeviation, report.statistics.count)
                     : "no pixels"
                 let kept = mask == .none ? "" : String(format: " (%.1f%% kept by the mask)", report.maskFraction * 100)
-                print("used \(report.files), skipped \(report.skipped), failed \(report.failed); \(report.images) images, "
+                print(batch.summaryPrefix + "used \(report.files), skipped \(report.skipped), failed \(report.failed); \(report.images) images, "
                       + figures + kept + String(format: "; %.1f s", seconds) + " -> \(out)")
             }
-            if report.failed > 0 { throw ExitCode(1) }
-        }
-    }
-
-    struct Merge: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Combine stats.json parts (from --shard runs) into one, exactly as a single pass would give.",
-            discussion: "Parts made with different pipelines (windowing, frame, mask, tool version) are refused, naming the option."
-        )
-
-        @Argument(help: "stats.json files written by `mammo-prep stats`.")
-        var parts: [String]
-
-        @Option(help: "Where to write the merged stats.json.")
-        var out: String
-
-        @Flag(name: [.short, .long], help: "No summary.")
-        var quiet = false
-
-        func run() throws {
-            do {
-                let reports = try parts.map { try StatsReport.read(path: $0) }
-                let merged = try StatsReport.merge(reports, names: parts)
-                if reports.allSatisfy({ !$0.shards.isEmpty }), let missing = Shard.missing(among: merged.shards), !missing.isEmpty {
-                    Console.error("warning: shards \(missing.joined(separator: ", ")) are not among the parts")
-                }
-                try AtomicFile.write(to: out) { try $0.write(merged.json().serialized() + "\n") }
-                if !quiet {
-                    print("merged \(parts.count) parts: \(merged.images) images, "
-                          + (merged.statistics.count > 0
-                             ? String(format: "mean %.6f, std %.6f over %d pixels", merged.mean, merged.standardDeviation, merged.statistics.count)
-                             : "no pixels")
-                          + (merged.failed > 0 ? "; \(merged.failed) inputs failed in the parts" : "") + " -> \(out)")
-                }
-            } catch let error as MammoPrepError {
-                Console.error(error)
-                throw ExitCode(2)
-            }
+            try batch.checkFailures(report.failed)
         }
     }
 }
 
 /// Checks made before any image is read, so that a long run cannot end unable to write its result.
 enum StatsOutput {
-    static func checkWritable(_ path: String) throws {
+    struct Interrupted: Error {}
+
+    static func folder(of path: String) -> String {
         let folder = (path as NSString).deletingLastPathComponent
-        let dir = folder.isEmpty ? "." : folder
+        return folder.isEmpty ? "." : folder
+    }
+
+    /// Creates the file's folder if needed (the shards of a job array may race to: that is fine).
+    static func checkWritable(_ path: String) throws {
+        let dir = folder(of: path)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue,
               FileManager.default.isWritableFile(atPath: dir) else {

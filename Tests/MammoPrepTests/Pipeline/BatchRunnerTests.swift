@@ -28,4 +28,37 @@ import Testing
         // The last input may use every core.
         #expect(given.withLock { $0[shape.inputs - 1] } == cores)
     }
+
+    /// Cancelled after the third delivery: no input starts after it, the ones in progress finish
+    /// and are delivered in order, and the rest are counted as not started.
+    @Test(arguments: [1, 2, 4])
+    func cancellationStopsStartingInputs(jobs: Int) {
+        let cancellation = BatchCancellation()
+        let started = Mutex([Int]())
+        let delivered = Mutex([Int]())
+        let counts = BatchRunner(jobs: jobs).run(
+            Array(0..<50), path: { "input \($0)" }, stage: .read, cancellation: cancellation,
+            makeWorker: { () },
+            work: { _, input, _ in
+                started.withLock { $0.append(input) }
+                return .succeeded(input, frames: 1)
+            },
+            deliver: { index, _ in
+                delivered.withLock { $0.append(index) }
+                if index == 2 { cancellation.cancel() }
+            })
+        let ran = started.withLock { $0 }.sorted()
+        #expect(ran == Array(0..<ran.count), "inputs start in order")
+        #expect(ran.count >= 3 && ran.count <= 3 + jobs, "at most the workers' inputs in progress start after the cancel")
+        #expect(delivered.withLock { $0 } == ran)
+        #expect(counts.succeeded == ran.count && counts.notStarted == 50 - ran.count && counts.interrupted)
+        #expect(counts.finished + counts.notStarted == counts.total)
+        // A token cancelled before the run starts nothing.
+        let none = BatchRunner(jobs: jobs).run(Array(0..<5), path: { "\($0)" }, stage: .read, cancellation: cancellation,
+                                               makeWorker: { () }, work: { _, i, _ in .succeeded(i, frames: 1) },
+                                               deliver: { _, _ in })
+        #expect(none.notStarted == 5 && none.finished == 0)
+        #expect(!BatchRunner(jobs: jobs).run(Array(0..<5), path: { "\($0)" }, stage: .read, makeWorker: { () },
+                                             work: { _, i, _ in .succeeded(i, frames: 1) }, deliver: { _, _ in }).interrupted)
+    }
 }
