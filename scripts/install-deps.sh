@@ -3,12 +3,19 @@
 # missing; runs `apt-get update` first when it installs anything; uses sudo when not root).
 #   scripts/install-deps.sh              build + run (DCMTK, libtiff, OpenJPEG, CharLS, OpenJPH, libpng, Python venv)
 #   scripts/install-deps.sh --fixtures   also the tools that regenerate Fixtures/ and benchmark inputs
+#   scripts/install-deps.sh --torch      also Debian's PyTorch (python3-torch, CPU, with Debian's numpy
+#                                        1.24), for the Python package's tests and the DataLoader benchmark
+# (flags combine; recommended packages are never installed)
 set -euo pipefail
 
 packages=(pkg-config libdcmtk-dev libtiff-dev libopenjp2-7-dev libcharls-dev libopenjph-dev libpng-dev zlib1g-dev python3 python3-venv)
-if [[ "${1:-}" == "--fixtures" ]]; then
-    packages+=(dcmtk libopenjp2-tools openjph-tools libtiff-tools)
-fi
+for flag in "$@"; do
+    case "$flag" in
+        --fixtures) packages+=(dcmtk libopenjp2-tools openjph-tools libtiff-tools) ;;
+        --torch) packages+=(python3-torch python3-numpy) ;;
+        *) echo "install-deps: unknown option $flag (use --fixtures, --torch)" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

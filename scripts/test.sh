@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Installs everything and runs all tests: the Swift suites, then the oracle suite (pydicom,
-# tifffile, numpy; pinned) against the built binary.
+# Installs everything and runs all tests: the Swift suites, the oracle suite (pydicom, tifffile,
+# numpy; pinned) against the built binary, then the Python package's tests (python/tests) against
+# the same build's libmammo_prep.so: with Debian's torch and numpy 1.24 (.venv-torch), and again,
+# torch-free, with the oracle's numpy 2 (.venv-oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --torch
 python=$(scripts/python-env.sh)
+torch_python=$(scripts/python-env.sh --torch)
 swift build --build-tests
 swift test --skip-build
-MAMMO_PREP_BIN="$(swift build --show-bin-path)/mammo-prep" "$python" -m pytest -q Tests/oracle
+bin=$(swift build --show-bin-path)
+MAMMO_PREP_BIN="$bin/mammo-prep" "$python" -m pytest -q Tests/oracle
+export MAMMO_PREP_BIN="$bin/mammo-prep" MAMMO_PREP_LIB="$bin/libmammo_prep.so"
+"$torch_python" -m pytest -q python/tests
+"$python" -m pytest -q python/tests
