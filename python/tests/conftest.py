@@ -54,15 +54,17 @@ def read_jsonl(path: Path):
 
 
 class Converted:
-    """One `convert` run over Fixtures/{dicom,tiff,bad} with an option set."""
+    """`convert` runs over Fixtures/dicom, Fixtures/tiff and Fixtures/bad (one output folder each:
+    names collide across them) with one option set."""
 
-    def __init__(self, out: Path):
-        self.out = out
-        self.outputs = {}        # source path text -> {frame: manifest line}
-        for line in read_jsonl(out / "manifest.jsonl"):
-            self.outputs.setdefault(line["source"], {})[line["frame"]] = line
-        self.failures = {line["source"]: line for line in read_jsonl(out / "failures.jsonl")}
-        self.spec = out / "preprocess.json"
+    def __init__(self, outs):
+        self.outputs = {}        # source path text -> {frame: (folder, manifest line)}
+        self.failures = {}       # source path text -> failures.jsonl line
+        for out in outs:
+            for line in read_jsonl(out / "manifest.jsonl"):
+                self.outputs.setdefault(line["source"], {})[line["frame"]] = (out, line)
+            self.failures.update({line["source"]: line for line in read_jsonl(out / "failures.jsonl")})
+        self.spec = outs[0] / "preprocess.json"
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +75,18 @@ def convert_cache(tmp_path_factory):
 
     def converted(name: str, options: dict) -> Converted:
         if name not in cache:
-            out = tmp_path_factory.mktemp(f"convert-{name}")
-            inputs = [FIXTURES / "dicom", FIXTURES / "tiff", FIXTURES / "bad"]
-            run_cli("convert", *inputs, "--out", out, "-q", "-j", "2", *to_cli(options))
-            cache[name] = Converted(out)
+            root = tmp_path_factory.mktemp(f"convert-{name}")
+            groups = {"dicom": [FIXTURES / "dicom"], "tiff": [FIXTURES / "tiff"],
+                      "bad-dcm": sorted((FIXTURES / "bad").glob("*.dcm")),      # bad/ has colour_rgb.dcm
+                      "bad-tif": sorted((FIXTURES / "bad").glob("*.tif"))}      # and colour_rgb.tif
+            try:
+                for group, inputs in groups.items():
+                    run_cli("convert", *inputs, "--out", root / group, "-q", "-j", "2", *to_cli(options))
+                cache[name] = Converted([root / g for g in groups])
+            except BaseException as e:       # once per session, not once per test
+                cache[name] = e
+        if isinstance(cache[name], BaseException):
+            raise cache[name]
         return cache[name]
 
     return converted

@@ -69,8 +69,8 @@ def test_equals_convert(name, rel, convert_cache, pipelines):
             pre(source)
         assert info.value.path == source and info.value.code
         return
-    for frame, line in sorted(lines.items()):
-        want = np.load(converted.out / line["output"])
+    for frame, (folder, line) in sorted(lines.items()):
+        want = np.load(folder / line["output"])
         got, record = pre.read(source, frame)
         assert got.dtype == np.float32 and got.flags.c_contiguous
         assert got.shape == want.shape == tuple(line["shape"])
