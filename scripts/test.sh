@@ -2,7 +2,7 @@
 # Installs everything and runs all tests: the Swift suites, the oracle suite (pydicom, tifffile,
 # numpy; pinned) against the built binary, then the Python package's tests (python/tests) against
 # the same build's libmammo_prep.so: with Debian's torch and numpy 1.24 (.venv-torch), and again,
-# torch-free, with the oracle's numpy 2 (.venv-oracle).
+# torch-free and in part, with the oracle's numpy 2 (.venv-oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --torch
@@ -14,4 +14,6 @@ bin=$(swift build --show-bin-path)
 MAMMO_PREP_BIN="$bin/mammo-prep" "$python" -m pytest -q Tests/oracle
 export MAMMO_PREP_BIN="$bin/mammo-prep" MAMMO_PREP_LIB="$bin/libmammo_prep.so"
 "$torch_python" -m pytest -q python/tests
-"$python" -m pytest -q python/tests
+# numpy 2: everything but the torch tests (they skip) and the slowest grids, whose numpy use is the
+# same as the tests kept (one option set of the parity grid is kept).
+"$python" -m pytest -q python/tests -k "not (test_equals_convert or truncated or rss) or resnet50d"
