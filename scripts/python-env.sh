@@ -39,10 +39,9 @@ want=$(cat "$requirements" "$root/python/pyproject.toml" | sha256sum | cut -d' '
 if [[ ! -x "$venv/bin/python" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     "${create[@]}" >&2
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2
-    # Editable, without dependencies (numpy is already there) and without build isolation (the
-    # venv's own setuptools builds it: nothing fetched).
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
-        -e "$root/python" >&2
+    # Editable, without dependencies (numpy is already there); pip builds it in an isolated
+    # environment with the setuptools pyproject.toml asks for (the venvs' own may be too old).
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$root/python" >&2
     if [[ "${1:-}" == --torch ]]; then
         "$venv/bin/python" - >&2 <<'PY'
 import numpy, torch

@@ -41,7 +41,8 @@ class MammoDataset(Dataset):
     Items are ``(tensor, label)`` when ``labels`` is given (a sequence parallel to ``srcs``, or a
     mapping from a source's path text to its label), else the tensor: float32 ``(C, H, W)``, equal
     to ``torch.from_numpy(np.load(...))`` of what ``convert`` writes with the same options.
-    ``transform`` (optional) is applied to the tensor (augmentations).
+    ``transform`` (optional) is applied to the tensor (augmentations). Sources are paths or
+    bytes-like objects (a file object would be consumed by the first epoch).
     """
 
     def __init__(self, srcs: Sequence[Any], labels: Labels = None,

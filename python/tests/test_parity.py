@@ -4,6 +4,8 @@ preprocess.json gives it too; the decision record is the manifest line; an input
 raises MammoPrepError with the same message, stage and code."""
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -103,9 +105,11 @@ def test_to_json_round_trip(name, convert_cache, tmp_path):
         assert spec.get(key) == written.get(key), key
     path = tmp_path / "preprocess.json"
     pre.to_json(path)
+    image = str(FIXTURES / "dicom" / "mg12_mono2_jpegls_lossless.dcm")
     for again in (mammo_prep.Preprocessor.from_json(spec), mammo_prep.Preprocessor.from_json(path),
-                  mammo_prep.Preprocessor.from_json(path.read_text())):
+                  mammo_prep.Preprocessor.from_json(path.read_text()), pickle.loads(pickle.dumps(pre))):
         assert again.to_json() == spec
+        assert again(image).tobytes() == pre(image).tobytes()
 
 
 def test_every_option_set_converts_something(convert_cache):
