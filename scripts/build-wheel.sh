@@ -19,6 +19,7 @@
 # resolves for them, the package's files, the wheel tooling) hash as for the wheel already in dist/.
 # Checked by scripts/test-wheel.sh.
 set -euo pipefail
+trap 'echo "build-wheel: failed: line $LINENO: $BASH_COMMAND" >&2' ERR
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
@@ -35,7 +36,8 @@ for product in mammo_prep mammo-prep; do
 done
 bin=$(swift build "${flags[@]}" --show-bin-path)
 lib="$bin/libmammo_prep.so" cli="$bin/mammo-prep"
-charls=$(ldconfig -p | awk '$1 == "libcharls.so.2" && /x86-64/ { print $NF; exit }')
+# (awk reads all of ldconfig's output: leaving early would fail the pipe with SIGPIPE)
+charls=$(ldconfig -p | awk '$1 == "libcharls.so.2" && /x86-64/ && !found { print $NF; found = 1 }')
 if [[ -z "$charls" ]]; then
     echo "build-wheel: libcharls.so.2 not found (scripts/install-deps.sh installs libcharls-dev)" >&2
     exit 2

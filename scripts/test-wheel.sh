@@ -22,6 +22,7 @@
 #    as in scripts/test.sh's numpy 2 run, but the truncated-buffer tests are kept (the wheel's is
 #    the only release build tested). MAMMO_PREP_WHEEL_FULL=1 runs all of python/tests.
 set -euo pipefail
+trap 'echo "test-wheel: failed: line $LINENO: $BASH_COMMAND" >&2' ERR
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
@@ -54,7 +55,7 @@ site=$("${clean[@]}" "$venv/bin/python" -c 'import mammo_prep, os; print(os.path
 system='^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|libc\.so\.6|libm\.so\.6|libdl\.so\.2|librt\.so\.1|libpthread\.so\.0|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libz\.so\.1)$'
 elves=0 bundled=() sys_libs=()
 while IFS= read -r -d '' f; do
-    head -c 4 "$f" | grep -q $'^\x7fELF' || continue
+    cmp -s -n 4 "$f" <(printf '\177ELF') || continue
     elves=$((elves + 1))
     listing=$("${clean[@]}" ldd "$f") || fail "ldd $f"
     while read -r name arrow path _; do
