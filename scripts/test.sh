@@ -3,7 +3,8 @@
 # numpy; pinned) against the built binary, then the Python package's tests (python/tests) against
 # the same build's libmammo_prep.so: with Debian's torch and numpy 1.24 (.venv-torch), and again,
 # torch-free and in part, with the oracle's numpy 2 (.venv-oracle).
-# Last, docs/cluster.md's scripts on a real one-node Slurm (scripts/test-slurm.sh, about 20 s).
+# Then the self-contained wheel, installed into a fresh venv (scripts/test-wheel.sh), and last,
+# docs/cluster.md's scripts on a real one-node Slurm (scripts/test-slurm.sh, about 20 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --torch
@@ -18,4 +19,7 @@ export MAMMO_PREP_BIN="$bin/mammo-prep" MAMMO_PREP_LIB="$bin/libmammo_prep.so"
 # numpy 2: everything but the torch tests (they skip) and the slowest grids, whose numpy use is the
 # same as the tests kept (one option set of the parity grid is kept).
 "$python" -m pytest -q python/tests -k "not (test_equals_convert or truncated or rss) or resnet50d"
+# The self-contained wheel: built (kept when its inputs are unchanged), installed into a fresh venv
+# and checked against this build (scripts/test-wheel.sh; docs/python.md "Installing the wheel").
+scripts/test-wheel.sh
 MAMMO_PREP_BIN="$bin/mammo-prep" scripts/test-slurm.sh
