@@ -103,7 +103,9 @@ import Testing
             Array(s[..<((0..<(s.count - 1)).last { s[$0] == 0xFF && s[$0 + 1] == 0xD9 } ?? s.count)])
         }
         Self.expectDecodeError(unterminated.charLS, "no EOI", detail: "no EOI marker")
-        if case .success = unterminated.dcmtk { Issue.record("no EOI: DCMTK decoded it") }
+        // Nothing is asserted of DCMTK's codec here: on a scan without EOI it reads past the data
+        // and now and then "decodes" the frame (its result depends on those bytes), which is why
+        // CharLSDecoder does not hand it such a frame (CDCMTKShim_ErrUnterminated is not retried).
         // Garbage after SOI, the same bytes on every run (a fixed linear congruential sequence).
         for seed in [UInt64(1), 2, 3, 4, 5, 6, 7, 8] {
             var state = seed
