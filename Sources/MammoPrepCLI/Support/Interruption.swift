@@ -34,7 +34,12 @@ final class Interruption: @unchecked Sendable {
 
     deinit {
         for source in sources { source.cancel() }
-        for number in Self.handled { signal(number, SIG_DFL) }
+        // After a signal the command is ending with 128 + it: a second one arriving now (the
+        // images in progress just finished) must not kill the process with the default action
+        // instead, so the signals stay ignored. Otherwise the default handlers come back.
+        if received == nil {
+            for number in Self.handled { signal(number, SIG_DFL) }
+        }
     }
 
     private func received(_ number: Int32, folders: [String]) {
