@@ -94,7 +94,7 @@ public func mammoPrepRun(_ p: OpaquePointer?, _ w: OpaquePointer?, _ source: Uns
             let dimensions = processed.record.shape
             write(dimensions, to: shape)
             guard dimensions.reduce(1, *) <= buffer.count else { throw tooSmall(dimensions) }
-            pipeline.options.adapter.normalization.apply(processed.adapted.plane, into: buffer)
+            processed.record.normalization.apply(processed.adapted.plane, into: buffer)
             return processed.record
         }
         if let record {

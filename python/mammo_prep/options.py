@@ -6,6 +6,7 @@ Options are `convert`'s (and `stats`') long flags with ``_`` for ``-``: ``voi_so
 - ``True`` → the flag is present (``crop_breast=True`` → ``--crop-breast``); ``False`` and ``None``
   → the option is left out (its default applies);
 - ``size=224`` → ``224``, ``size=(512, 416)`` → ``512x416``; ``window=(c, w)`` → ``c:w``;
+  ``mean=(0.2, 0.3, 0.4)`` → ``0.2,0.3,0.4`` (``mean``/``std``: 1 or 3 numbers);
 - other numbers → their shortest text (``crop_pct=0.9`` → ``0.9``); paths → their text.
 
 Nothing here knows which options exist or what they accept: the library parses the result with
@@ -25,6 +26,8 @@ __all__ = ["flag_name", "text_value", "to_json", "to_cli"]
 
 # Options whose value is a pair, and how the CLI joins the pair.
 _PAIRS = {"size": "x", "window": ":"}
+# Options whose value is a list of per-channel figures (1 or 3), joined by commas.
+_LISTS = {"mean", "std"}
 
 
 def flag_name(key: str) -> str:
@@ -52,6 +55,11 @@ def text_value(key: str, value: Any) -> Any:
         return value
     if isinstance(value, os.PathLike):
         return os.fspath(value)
+    if isinstance(value, (tuple, list, np.ndarray)) and name in _LISTS:
+        try:
+            return ",".join(_number(v) for v in value)
+        except TypeError:
+            raise ValueError(f"--{name}: expected numbers, got {value!r}") from None
     if isinstance(value, (tuple, list)):
         joiner = _PAIRS.get(name)
         if joiner is None or len(value) != 2:

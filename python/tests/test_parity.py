@@ -25,6 +25,10 @@ OPTION_SETS = {
                "interpolation": "area", "crop_pct": 0.9},
     "breast_native": {"crop_breast": True, "flip_to": "left"},      # shape known only after decoding
     "index1": {"window_index": 1, "voi_function": "linear-exact", "size": "100x90"},
+    "zscore_breast": {"normalize": "zscore", "norm_region": "breast", "size": 96, "channels": 3},
+    "minmax_model": {"model": "resnet50d", "normalize": "minmax"},
+    "custom_gray": {"normalize": "custom", "mean": (0.2, 0.3, 0.4), "std": (0.5, 0.6, 0.7), "size": 64},
+    "model_1ch": {"model": "resnet50d", "channels": 1},
 }
 
 # Keys of a manifest line that name the output file rather than describe the tensor.

@@ -34,13 +34,19 @@ package struct AdaptedFrame: Sendable {
     /// The single-channel 0…1 image after geometry, before normalization (PNG/TIFF outputs).
     package var plane: [Float]
     package let geometry: GeometryRecord
+    /// The normalization of this frame: the options' own, or a per-image rule resolved with this
+    /// plane's figures. Applied to `tensor` unless the caller asked for the plane only.
+    package let normalization: Normalization
 }
 
 package enum Adapter {
     /// Geometry then normalization. `mask` is computed lazily, only when the geometry needs it.
-    /// Frame-sized geometry buffers come from `buffers` (see `GeometryBuffers`).
+    /// Frame-sized geometry buffers come from `buffers` (see `GeometryBuffers`). `normalize` false
+    /// leaves `tensor` as the plane (for callers that normalize into their own buffer with the
+    /// frame's `normalization`).
     package static func adapt(_ frame: WindowedFrame, laterality: String?, options: AdapterOptions,
-                             buffers: GeometryBuffers = GeometryBuffers(), mask: () -> ForegroundMask) -> AdaptedFrame {
+                             buffers: GeometryBuffers = GeometryBuffers(), normalize: Bool = true,
+                             mask: () -> ForegroundMask) -> AdaptedFrame {
         let (plane, record): ([Float], GeometryRecord)
         if options.geometry.isIdentity {
             (plane, record) = (frame.pixels, GeometryRecord(
@@ -53,8 +59,11 @@ package enum Adapter {
                                              options: options.geometry, laterality: laterality,
                                              mask: needs ? mask() : nil, buffers: buffers)
         }
-        let tensor = options.normalization.kind == .none && options.channels == 1 ? plane : options.normalization.apply(plane)
+        let normalization = options.normalization.resolved(for: plane, rows: record.output.rows,
+                                                           columns: record.output.columns)
+        let identity = normalization.kind == .none && normalization.channels == 1
+        let tensor = !normalize || identity ? plane : normalization.apply(plane)
         return AdaptedFrame(rows: record.output.rows, columns: record.output.columns, channels: options.channels,
-                            tensor: tensor, plane: plane, geometry: record)
+                            tensor: tensor, plane: plane, geometry: record, normalization: normalization)
     }
 }

@@ -131,7 +131,7 @@ public final class FramePipeline: Sendable {
                 throw MammoPrepError(path: image.path, stage: .write, code: .bufferTooSmall,
                                      detail: "the tensor \(record.shape) needs \(needed) floats, the buffer holds \(buffer.count)")
             }
-            options.adapter.normalization.apply(processed.adapted.plane, into: buffer)
+            record.normalization.apply(processed.adapted.plane, into: buffer)
             return record
         }
     }
@@ -163,10 +163,9 @@ public final class FramePipeline: Sendable {
     package func process<T>(_ image: InputImage, frame: Int, workspace: Workspace, normalize: Bool = true,
                             _ body: (ProcessedFrame) throws -> T) throws -> T {
         let windowed = try window(image, frame: frame, workspace: workspace)
-        var adapter = options.adapter
-        if !normalize { adapter.normalization = .none(channels: 1) }
+        let adapter = options.adapter
         let adapted = Adapter.adapt(windowed, laterality: image.laterality, options: adapter,
-                                    buffers: workspace.geometry) {
+                                    buffers: workspace.geometry, normalize: normalize) {
             ForegroundMask.compute(pixels: windowed.pixels, rows: windowed.rows, columns: windowed.columns,
                                    padding: paddingMask(of: image, workspace: workspace))
         }
@@ -174,7 +173,7 @@ public final class FramePipeline: Sendable {
         let record = FrameRecord(source: image.path, frame: frame, frameCount: image.frameCount, format: image.format,
                                  decoder: workspace.decoded.decoder, decoderFallback: workspace.decoded.fallback,
                                  reduction: workspace.decoded.reduction, windowing: windowed.decision, geometry: adapted.geometry,
-                                 normalization: options.adapter.normalization,
+                                 normalization: adapted.normalization,
                                  shape: [channels, adapted.rows, adapted.columns],
                                  attributeWarnings: image.attributeWarnings)
         defer {

@@ -6,7 +6,6 @@ extension FrameRecord {
     /// One `manifest.jsonl` line's members for the output at `output` (relative to the folder);
     /// without `output` when there is no file (the C ABI's decision record).
     package func manifestPairs(output: String?, dtype: String, adapter: AdapterOptions, configurationHash: String) -> [(String, JSONValue)] {
-        let normalization = adapter.normalization
         return [("source", .string(source))] + (output.map { [("output", JSONValue.string($0))] } ?? []) + [
             ("frame", .int(frame)),
             ("frames", .int(frameCount)),
@@ -19,11 +18,8 @@ extension FrameRecord {
             ("windowing", windowing.json),
             ("attributeWarnings", .array(attributeWarnings.map { .string($0.description) })),
             ("geometry", geometry.json),
-            ("adapter", .object([("normalize", .string(normalization.kind.rawValue)),
-                                 ("channels", .int(shape[0])),
-                                 ("mean", .array(normalization.mean.map(JSONValue.double))),
-                                 ("std", .array(normalization.std.map(JSONValue.double))),
-                                 ("model", adapter.preset.map { .string($0.tag) } ?? .null)])),
+            ("adapter", .object(normalization.manifestPairs(channels: shape[0])
+                                + [("model", adapter.preset.map { .string($0.tag) } ?? .null)])),
             ("configurationHash", .string(configurationHash)),
         ]
     }
@@ -80,9 +76,31 @@ extension GeometryRecord {
 }
 
 extension Normalization {
+    /// The configuration's form (convert.json, preprocess.json): a per-image rule has no fixed
+    /// mean/std (null), only its region.
     public var json: JSONValue {
         .object([("kind", .string(kind.rawValue)), ("channels", .int(channels)),
-                 ("mean", .array(mean.map(JSONValue.double))), ("std", .array(std.map(JSONValue.double)))])
+                 ("mean", isPerImage ? .null : .array(mean.map(JSONValue.double))),
+                 ("std", isPerImage ? .null : .array(std.map(JSONValue.double))),
+                 ("region", isPerImage ? .string(region.rawValue) : .null)])
+    }
+
+    /// A manifest line's `adapter` members: the kind, the per-image rule's region and figures
+    /// (`min`/`max` for minmax; `mean`/`std` are what y = (x − mean)/std applied, per channel),
+    /// and the warnings.
+    package func manifestPairs(channels: Int) -> [(String, JSONValue)] {
+        var pairs: [(String, JSONValue)] = [
+            ("normalize", .string(kind.rawValue)),
+            ("region", isPerImage ? .string(region.rawValue) : .null),
+            ("channels", .int(channels)),
+            ("mean", .array(mean.map(JSONValue.double))),
+            ("std", .array(std.map(JSONValue.double))),
+        ]
+        if kind == .minmax, let figures {
+            pairs += [("min", .double(figures.min)), ("max", .double(figures.max))]
+        }
+        pairs.append(("warnings", .array((figures?.warnings ?? []).map(JSONValue.string))))
+        return pairs
     }
 }
 
@@ -142,7 +160,8 @@ extension ConvertOptions {
             ("stats", JSONValue(adapter.statsSource)),
             ("format", .string(format.rawValue)),
             ("outputShape", adapter.geometry.size.map { .array([.int(format.storesTensor ? n.channels : 1), .int($0.rows), .int($0.columns)]) } ?? .null),
-            ("normalize", .object([("mean", .array(n.mean.map(JSONValue.double))), ("std", .array(n.std.map(JSONValue.double)))])),
+            ("normalize", n.isPerImage ? .null
+                : .object([("mean", .array(n.mean.map(JSONValue.double))), ("std", .array(n.std.map(JSONValue.double)))])),
         ])
     }
 }

@@ -93,15 +93,24 @@ private struct SpecificationReader {
         switch kind {
         case "model": break   // implied by --model
         case "custom":
-            // Parsed as none (no stats.json to read), then given the specification's figures.
-            flag("normalize", "none")
-            guard let mean = try numbers(n + ["mean"], count: channels)?.first,
-                  let std = try numbers(n + ["std"], count: channels)?.first, std > 0, std.isFinite, mean.isFinite,
-                  channels == 1 || channels == 3 else {
+            guard channels == 1 || channels == 3, let mean = try numbers(n + ["mean"], count: channels),
+                  let std = try numbers(n + ["std"], count: channels),
+                  std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
                 throw mistyped(n, "a custom mean and a positive std per channel")
             }
-            guard let source = try string(["stats"], optional: true) else { throw mistyped(["stats"], "the stats.json of the custom normalization") }
-            custom = (Normalization.custom(mean: mean, std: std, channels: channels), source)
+            if let source = try string(["stats"], optional: true) {
+                // Parsed as none (no stats.json to read), then given the specification's figures.
+                flag("normalize", "none")
+                custom = (Normalization(kind: .custom, mean: mean, std: std), source)
+            } else {
+                // Explicit figures (--mean/--std): given as they were.
+                flag("normalize", "custom")
+                flag("mean", mean.map { "\($0)" }.joined(separator: ","))
+                flag("std", std.map { "\($0)" }.joined(separator: ","))
+            }
+        case "minmax", "zscore":
+            flag("normalize", kind)
+            flag("norm-region", try string(n + ["region"]))
         default: flag("normalize", kind)
         }
         return (out, custom)

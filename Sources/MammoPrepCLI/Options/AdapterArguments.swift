@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MammoPrep
 
 extension GeometryOptions.Fit: ExpressibleByArgument {}
@@ -97,12 +98,27 @@ struct GeometryArguments: ParsableArguments {
     }
 }
 
+/// A list of 1 or 3 numbers, comma-separated (`--mean 0.2` or `--mean 0.2,0.3,0.4`).
+struct FiguresArgument: ExpressibleByArgument {
+    let values: [Double]
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ $0?.isFinite == true }) else { return nil }
+        values = parts.map { $0! }
+    }
+}
+
+extension Normalization.Region: ExpressibleByArgument {}
+
 /// Normalization options of `convert`.
 struct NormalizationArguments: ParsableArguments {
-    @Option(help: "none (0…1), custom ((x − mean)/std from --stats), imagenet (3 channels, torchvision's ImageNet Normalize). Default: the preset's mean/std with --model, else none.")
+    @Option(help: "none (0…1), custom ((x − mean)/std from --stats or --mean/--std), imagenet (3 channels, torchvision's ImageNet Normalize), minmax ((x − min)/(max − min) per image), zscore ((x − mean)/std per image). Default: the preset's mean/std with --model, else none.")
     var normalize: Normalization.Kind?
 
-    @Option(help: "Output channels, 1 or 3 (replicated). Default: 3 for imagenet or a 3-channel preset, else 1.")
+    @Option(help: "Where minmax and zscore take their figures: image (every pixel) or breast (the foreground mask); applied to every pixel.")
+    var normRegion: Normalization.Region?
+
+    @Option(help: "Output channels, 1 or 3 (replicated). Default: 3 for imagenet or a 3-channel preset, else 1. 1 with a 3-channel preset: the average of its means and of its stds.")
     var channels: Int?
 
     @Option(help: ArgumentHelp("stats.json from `mammo-prep stats` for --normalize custom; its pipeline must match this command's.", valueName: "file"))
@@ -111,11 +127,30 @@ struct NormalizationArguments: ParsableArguments {
     @Flag(help: "Use --stats even when its pipeline differs from this command's options.")
     var forceStats = false
 
+    @Option(help: ArgumentHelp("Explicit mean(s) for --normalize custom, instead of --stats: M or M,M,M (per channel).", valueName: "M[,M,M]"))
+    var mean: FiguresArgument?
+
+    @Option(help: ArgumentHelp("Explicit std(s) for --normalize custom, with --mean: S or S,S,S (each > 0).", valueName: "S[,S,S]"))
+    var std: FiguresArgument?
+
     func validate() throws {
         if let channels, channels != 1 && channels != 3 { throw ValidationError("'--channels' must be 1 or 3.") }
-        if normalize == .model { throw ValidationError("'--normalize model' is implied by '--model'; use none, custom or imagenet.") }
+        if normalize == .model { throw ValidationError("'--normalize model' is implied by '--model'; use none, custom, imagenet, minmax or zscore.") }
         if normalize == .imagenet && channels == 1 { throw ValidationError("'--normalize imagenet' produces 3 channels; drop '--channels 1'.") }
-        if normalize == .custom && stats == nil { throw ValidationError("'--normalize custom' needs '--stats FILE' (from `mammo-prep stats`).") }
+        if normRegion != nil && normalize != .minmax && normalize != .zscore {
+            throw ValidationError("'--norm-region' is only used with '--normalize minmax' or '--normalize zscore'.")
+        }
+        if (mean != nil || std != nil) && normalize != .custom { throw ValidationError("'--mean' and '--std' are only used with '--normalize custom'.") }
+        if (mean == nil) != (std == nil) { throw ValidationError("'--mean' and '--std' go together.") }
+        if let mean, let std {
+            if stats != nil { throw ValidationError("'--normalize custom' takes '--stats' or '--mean/--std', not both.") }
+            if mean.values.count != std.values.count { throw ValidationError("'--mean' and '--std' must give as many figures (1 or 3).") }
+            if !std.values.allSatisfy({ $0 > 0 }) { throw ValidationError("'--std' must be greater than 0.") }
+            if mean.values.count == 3 && channels == 1 { throw ValidationError("three '--mean' figures need 3 channels; drop '--channels 1'.") }
+        }
+        if normalize == .custom && stats == nil && mean == nil {
+            throw ValidationError("'--normalize custom' needs '--stats FILE' (from `mammo-prep stats`) or '--mean M --std S'.")
+        }
         if stats != nil && normalize != .custom { throw ValidationError("'--stats' is only used with '--normalize custom'.") }
     }
 }

@@ -54,10 +54,7 @@ extension MammoPrepCommand {
             if format == .npyStack && geometry.size == nil && geometry.model == nil {
                 throw ValidationError("'--format npy-stack' needs a fixed size: give '--size' or '--model'.")
             }
-            if let preset = geometry.preset, let channels = normalization.channels, channels != preset.channels,
-               normalization.normalize != .custom && normalization.normalize != Normalization.Kind.none {
-                throw ValidationError("'--model \(preset.name)' takes \(preset.channels) channels; '--channels \(channels)' contradicts it.")
-            }
+
         }
 
         /// Resolves the adapter: preset defaults, then explicit options; reads and checks --stats.
@@ -65,15 +62,22 @@ extension MammoPrepCommand {
             let preset = geometry.preset
             let geometryOptions = geometry.geometry
             let kind = normalization.normalize ?? (preset != nil ? .model : Normalization.Kind.none)
-            let defaultChannels = kind == .imagenet ? 3 : (preset?.channels ?? 1)
+            let explicitChannels = normalization.mean.map { $0.values.count == 3 ? 3 : nil } ?? nil
+            let defaultChannels = kind == .imagenet ? 3 : (explicitChannels ?? preset?.channels ?? 1)
             let channels = normalization.channels ?? defaultChannels
             let n: Normalization
             var statsSource: String?
             switch kind {
             case .none: n = .none(channels: channels)
             case .imagenet: n = .imagenet
-            case .model: n = Normalization(kind: .model, mean: preset!.mean, std: preset!.std)
+            case .model: n = Normalization.model(mean: preset!.mean, std: preset!.std, channels: channels)
+            case .minmax, .zscore: n = .perImage(kind, region: normalization.normRegion ?? .image, channels: channels)
             case .custom:
+                if let mean = normalization.mean?.values, let std = normalization.std?.values {
+                    n = Normalization(kind: .custom, mean: mean.count == channels ? mean : Array(repeating: mean[0], count: channels),
+                                      std: std.count == channels ? std : Array(repeating: std[0], count: channels))
+                    break
+                }
                 let path = normalization.stats!
                 let report = try StatsReport.read(path: path)
                 guard report.statistics.count > 0, report.standardDeviation > 0 else {
