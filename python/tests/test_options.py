@@ -22,6 +22,10 @@ def test_names_and_values():
     assert to_cli({"stats": Path("a/stats.json")}) == ["--stats", "a/stats.json"]
     assert to_cli({"reduce": "auto"}) == ["--reduce", "auto"]
     assert to_cli({"reduce": 2}) == ["--reduce", "2"]
+    assert to_cli({"mean": (0.2, 0.3, 0.4)}) == ["--mean", "0.2,0.3,0.4"]
+    assert to_cli({"std": np.array([0.5, 0.25, 1.0])}) == ["--std", "0.5,0.25,1"]
+    assert to_cli({"mean": 0.449}) == ["--mean", "0.449"]
+    assert to_cli({"mean": (-0.5,)}) == ["--mean=-0.5"]
 
 
 def test_flags_and_omissions():
@@ -37,6 +41,6 @@ def test_a_hyphenated_name_is_kept():
 
 def test_values_that_have_no_cli_text_are_refused():
     for options in ({"size": (1, 2, 3)}, {"window_index": (1, 2)}, {"model": object()},
-                    {"window": ("a", "b")}):
+                    {"window": ("a", "b")}, {"mean": ("a",)}):
         with pytest.raises(ValueError):
             to_cli(options)

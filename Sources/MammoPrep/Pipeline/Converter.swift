@@ -131,7 +131,10 @@ public final class Converter: @unchecked Sendable {
             try SafetensorsWriter.write(adapted.tensor, shape: record.shape, metadata: [
                 ("source", source), ("frame", String(record.frame)), ("tool", "mammo-prep"),
                 ("configurationHash", configurationHash),
-                ("normalization", options.adapter.normalization.json.serialized()),
+                // A per-image rule's metadata holds this image's figures (the manifest's adapter object).
+                ("normalization", (record.normalization.isPerImage
+                    ? JSONValue.object(record.normalization.manifestPairs(channels: record.shape[0]))
+                    : record.normalization.json).serialized()),
                 ("geometry", adapted.geometry.json.serialized()),
             ], to: target)
         case .png16: try PNGWriter.write(adapted.plane, rows: adapted.rows, columns: adapted.columns, bitDepth: 16, to: target)
