@@ -30,9 +30,12 @@ public struct GeometryOptions: Sendable, Equatable {
     public var cropMargin: Int
     /// Flip horizontally so that the chest wall is on this side.
     public var flipTo: Side
+    /// CLAHE on the (cropped) image before the flip and the fit (docs/adapter.md "CLAHE").
+    public var clahe: CLAHEOptions?
 
     public init(size: (rows: Int, columns: Int)? = nil, fit: Fit = .pad, interpolation: Interpolation = .bicubic,
-                cropPct: Double = 0.875, cropBreast: Bool = false, cropMargin: Int = 32, flipTo: Side = .none) {
+                cropPct: Double = 0.875, cropBreast: Bool = false, cropMargin: Int = 32, flipTo: Side = .none,
+                clahe: CLAHEOptions? = nil) {
         self.size = size
         self.fit = fit
         self.interpolation = interpolation
@@ -40,16 +43,17 @@ public struct GeometryOptions: Sendable, Equatable {
         self.cropBreast = cropBreast
         self.cropMargin = cropMargin
         self.flipTo = flipTo
+        self.clahe = clahe
     }
 
     public static func == (a: GeometryOptions, b: GeometryOptions) -> Bool {
         a.size?.rows == b.size?.rows && a.size?.columns == b.size?.columns && a.fit == b.fit
             && a.interpolation == b.interpolation && a.cropPct == b.cropPct && a.cropBreast == b.cropBreast
-            && a.cropMargin == b.cropMargin && a.flipTo == b.flipTo
+            && a.cropMargin == b.cropMargin && a.flipTo == b.flipTo && a.clahe == b.clahe
     }
 
-    /// True when the options change nothing (no crop, no flip, no size).
-    public var isIdentity: Bool { size == nil && !cropBreast && flipTo == .none }
+    /// True when the options change nothing (no crop, no CLAHE, no flip, no size).
+    public var isIdentity: Bool { size == nil && !cropBreast && flipTo == .none && clahe == nil }
 
 }
 
@@ -145,7 +149,12 @@ package enum Geometry {
                 warnings.append("breast crop: empty foreground mask, frame kept whole")
             }
         }
-        // 2. Chest wall and flip.
+        // 2. CLAHE, on the cropped image as stored (before the flip).
+        if let clahe = o.clahe {
+            image = CLAHE.apply(image, rows: h, columns: w, options: clahe)
+            ownsImage = true
+        }
+        // 3. Chest wall and flip.
         let (side, source, disagreement) = chestWall(laterality: laterality, mask: mask, columns: columns)
         if let disagreement { warnings.append(disagreement) }
         var flipped = false
@@ -162,7 +171,7 @@ package enum Geometry {
             flipped = true
             wall = o.flipTo
         }
-        // 3. Fit.
+        // 4. Fit.
         guard let size = o.size else {
             let record = GeometryRecord(sourceRows: rows, sourceColumns: columns, crop: crop, flipped: flipped,
                                         chestWall: side, chestWallSource: source, resized: (h, w), scale: (1, 1),

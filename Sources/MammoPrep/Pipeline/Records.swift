@@ -55,6 +55,7 @@ extension GeometryOptions {
             ("cropPct", fit == .crop ? .double(cropPct) : .null),
             ("cropBreast", .bool(cropBreast)), ("cropMargin", cropBreast ? .int(cropMargin) : .null),
             ("flipTo", .string(flipTo.rawValue)),
+            ("clahe", clahe.map { .string($0.text) } ?? .null),
         ])
     }
 }

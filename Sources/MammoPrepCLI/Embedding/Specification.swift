@@ -81,6 +81,7 @@ private struct SpecificationReader {
         if try bool(g + ["cropBreast"]) { out.append("--crop-breast") }
         flag("crop-margin", try int(g + ["cropMargin"], optional: true).map(String.init))
         flag("flip-to", try string(g + ["flipTo"]))
+        flag("clahe", try string(g + ["clahe"], optional: true))
 
         if member(["model"]) != .null { flag("model", try string(["model", "name"])) }
         flag("model-input", try string(["modelInput"], optional: true))

@@ -8,6 +8,10 @@ extension Interpolation: ExpressibleByArgument {}
 extension ModelPreset.Input: ExpressibleByArgument {}
 extension Normalization.Kind: ExpressibleByArgument {}
 
+extension CLAHEOptions: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+}
+
 extension ReductionRequest: ExpressibleByArgument {
     public init?(argument: String) { self.init(text: argument) }
     public var defaultValueDescription: String { description }
@@ -62,6 +66,9 @@ struct GeometryArguments: ParsableArguments {
     @Option(help: "Flip horizontally so that the chest wall is on this side: left, right, none (by Image Laterality, else the mask's centre of mass).")
     var flipTo: GeometryOptions.Side = .none
 
+    @Option(help: ArgumentHelp("CLAHE after --crop-breast, before the flip and resize: OpenCV's createCLAHE(clipLimit=CLIP, tileGridSize=(COLS, ROWS)) on the image quantized to 16 bits (grid default 8x8, at most 64x64). See docs/adapter.md.", valueName: "CLIP[:ROWSxCOLS]"))
+    var clahe: CLAHEOptions?
+
     @Option(help: ArgumentHelp("Wavelet reduction before windowing: N (0…16) levels of the 5/3 wavelet, the image at ceil(size / 2^N), identical for every syntax (lossless JPEG 2000 / HTJ2K decode only that resolution); or auto: the largest N keeping the image at least twice the size it is resized to (needs --size or --model). See docs/cli.md.", valueName: "N|auto"))
     var reduce: ReductionRequest = .none
 
@@ -94,7 +101,7 @@ struct GeometryArguments: ParsableArguments {
         let size = self.size.map { (rows: $0.rows, columns: $0.columns) } ?? presetSize
         return GeometryOptions(size: size, fit: fit, interpolation: interpolation ?? p?.interpolation ?? .bicubic,
                                cropPct: cropPct ?? p?.cropPct[modelInput] ?? p?.cropPct[.train] ?? 0.875,
-                               cropBreast: cropBreast, cropMargin: cropMargin, flipTo: flipTo)
+                               cropBreast: cropBreast, cropMargin: cropMargin, flipTo: flipTo, clahe: clahe)
     }
 }
 
