@@ -30,6 +30,7 @@ import Testing
         (#"{"normalize": "custom"}"#, ["--normalize", "custom"]),
         (#"{"channels": 2}"#, ["--channels", "2"]),
         (#"{"norm-region": "breast"}"#, ["--norm-region", "breast"]),
+        (#"{"clahe": "2:0x8"}"#, ["--clahe", "2:0x8"]),
         (#"{"normalize": "custom", "mean": "0.2", "std": "0"}"#, ["--normalize", "custom", "--mean", "0.2", "--std", "0"]),
         (#"{"window": "2048:0"}"#, ["--window=2048:0"]),
         (#"{"window": "2048:0.5", "voi-function": "linear"}"#, ["--window", "2048:0.5", "--voi-function", "linear"]),

@@ -29,6 +29,7 @@ OPTION_SETS = {
     "minmax_model": {"model": "resnet50d", "normalize": "minmax"},
     "custom_gray": {"normalize": "custom", "mean": (0.2, 0.3, 0.4), "std": (0.5, 0.6, 0.7), "size": 64},
     "model_1ch": {"model": "resnet50d", "channels": 1},
+    "clahe": {"clahe": "2:4x6", "crop_breast": True, "size": 96, "flip_to": "right"},
 }
 
 # Keys of a manifest line that name the output file rather than describe the tensor.
