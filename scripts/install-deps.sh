@@ -3,7 +3,7 @@
 # missing; runs `apt-get update` first when it installs anything; uses sudo when not root).
 #   scripts/install-deps.sh              build + run (DCMTK, libtiff, OpenJPEG, CharLS, OpenJPH, libpng, Python venv)
 #   scripts/install-deps.sh --fixtures   also the tools that regenerate Fixtures/ and benchmark inputs
-#   scripts/install-deps.sh --torch      also Debian's PyTorch (python3-torch, CPU, with Debian's numpy
+#   scripts/install-deps.sh --torch      also Debian's PyTorch (python3-torch, CPU, and python3-torchvision, with Debian's numpy
 #                                        1.24), for the Python package's tests and the DataLoader benchmark
 #   scripts/install-deps.sh --slurm      also Slurm and MUNGE, for scripts/test-slurm.sh's one-node cluster
 # (flags combine; recommended packages are never installed)
@@ -13,7 +13,7 @@ packages=(pkg-config libdcmtk-dev libtiff-dev libopenjp2-7-dev libcharls-dev lib
 for flag in "$@"; do
     case "$flag" in
         --fixtures) packages+=(dcmtk libopenjp2-tools openjph-tools libtiff-tools) ;;
-        --torch) packages+=(python3-torch python3-numpy) ;;
+        --torch) packages+=(python3-torch python3-torchvision python3-numpy) ;;
         --slurm) packages+=(slurm-wlm munge) ;;
         *) echo "install-deps: unknown option $flag (use --fixtures, --torch, --slurm)" >&2; exit 2 ;;
     esac

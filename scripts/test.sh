@@ -16,6 +16,8 @@ bin=$(swift build --show-bin-path)
 MAMMO_PREP_BIN="$bin/mammo-prep" "$python" -m pytest -q Tests/oracle
 export MAMMO_PREP_BIN="$bin/mammo-prep" MAMMO_PREP_LIB="$bin/libmammo_prep.so"
 "$torch_python" -m pytest -q python/tests
+# The model presets against the pinned timm (Tests/timm; torch venv: Debian's torch and torchvision).
+"$torch_python" -m pytest -q Tests/timm
 # numpy 2: everything but the torch tests (they skip) and the slowest grids, whose numpy use is the
 # same as the tests kept (one option set of the parity grid is kept).
 "$python" -m pytest -q python/tests -k "not (test_equals_convert or truncated or rss) or resnet50d"

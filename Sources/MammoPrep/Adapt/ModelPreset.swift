@@ -14,13 +14,15 @@ public struct ModelPreset: Sendable, Equatable {
     public let interpolation: Interpolation
     public let mean: [Double]
     public let std: [Double]
+    /// timm's eval `crop_mode` (every built-in preset: center, which `--fit crop` does).
+    public let cropMode: String
     public let sources: [(String, String)]
 
     public static func == (a: ModelPreset, b: ModelPreset) -> Bool {
         return a.name == b.name && a.tag == b.tag && a.aliases == b.aliases && a.channels == b.channels
             && a.inputSize.mapValues { [$0.rows, $0.columns] } == b.inputSize.mapValues { [$0.rows, $0.columns] }
             && a.cropPct == b.cropPct && a.interpolation == b.interpolation && a.mean == b.mean && a.std == b.std
-            && a.sources.map(\.0) == b.sources.map(\.0) && a.sources.map(\.1) == b.sources.map(\.1)
+            && a.cropMode == b.cropMode && a.sources.map(\.0) == b.sources.map(\.0) && a.sources.map(\.1) == b.sources.map(\.1)
     }
 
     /// Every preset of the bundled data file.
@@ -68,13 +70,15 @@ public struct ModelPreset: Sendable, Equatable {
             guard mean.count == channels, std.count == channels, std.allSatisfy({ $0 > 0 }) else { throw Bad(description: "\(name): mean/std") }
             var sources: [(String, String)] = []
             if case .object(let pairs)? = p["sources"] { sources = pairs.compactMap { k, v in v.stringValue.map { (k, $0) } } }
-            for key in ["inputSize", "cropPct", "interpolation", "mean", "std", "channels"] where !sources.contains(where: { $0.0 == key }) {
+            let cropMode = p["cropMode"]?.stringValue ?? "center"
+            guard cropMode == "center" else { throw Bad(description: "\(name): cropMode '\(cropMode)' (only center is implemented)") }
+            for key in ["inputSize", "cropPct", "interpolation", "mean", "std", "channels", "cropMode"] where !sources.contains(where: { $0.0 == key }) {
                 throw Bad(description: "\(name): no source for '\(key)'")
             }
             return ModelPreset(name: name, tag: try str("tag"),
                                aliases: (p["aliases"]?.arrayValue ?? []).compactMap(\.stringValue), channels: channels,
                                inputSize: sizes.mapValues { (rows: $0.0, columns: $0.1) }, cropPct: crops,
-                               interpolation: interpolation, mean: mean, std: std, sources: sources)
+                               interpolation: interpolation, mean: mean, std: std, cropMode: cropMode, sources: sources)
         }
     }
 }

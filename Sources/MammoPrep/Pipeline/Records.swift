@@ -114,6 +114,7 @@ extension ModelPreset {
             ("cropPct", .object([("train", JSONValue(cropPct[.train])), ("test", JSONValue(cropPct[.test]))])),
             ("interpolation", .string(interpolation.rawValue)),
             ("mean", .array(mean.map(JSONValue.double))), ("std", .array(std.map(JSONValue.double))),
+            ("cropMode", .string(cropMode)),
             ("sources", .object(sources.map { ($0.0, .string($0.1)) })),
         ])
     }
