@@ -88,3 +88,84 @@ def test_crop_tensor_equals_timms_eval_transform(preset, binary, tmp_path):
         got = np.load(out / "mg12_mono2_explicit_le.npy")
         assert got.shape == want.shape, (input_name, got.shape, want.shape)
         assert float(np.abs(got.astype(np.float64) - want).max()) < 1e-3, input_name
+
+
+def _config_json(name, path):
+    """config.json as timm writes it for the hub (architecture, num_classes, pretrained_cfg)."""
+    model = timm.create_model(name, pretrained=False)
+    cfg = {k: v for k, v in dict(model.pretrained_cfg).items() if isinstance(v, (int, float, str, list, tuple, type(None)))}
+    path.write_text(json.dumps({"architecture": cfg["architecture"], "num_classes": 1000, "pretrained_cfg": cfg}))
+    return path
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p["name"] for p in PRESETS])
+def test_model_config_equals_the_preset(preset, binary, tmp_path):
+    """`--model-config config.json` written from each preset's timm model gives, byte for byte, the
+    tensors of `--model NAME` (pad and crop fits, train and test sizes); `Preprocessor.from_json`
+    of that run's preprocess.json gives them too."""
+    import numpy as np
+
+    config = _config_json(preset["name"], tmp_path / "config.json")
+    fixture = ROOT / "Fixtures/dicom/mg12_mono2_explicit_le.dcm"
+    for extra in (["--fit", "crop"], ["--model-input", "test"], []):
+        a, b = tmp_path / "a", tmp_path / "b"
+        for out, option in ((a, ["--model", preset["name"]]), (b, ["--model-config", str(config)])):
+            proc = subprocess.run([binary, "convert", fixture, "--out", out, "-q", "--overwrite", *option, *extra],
+                                  capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stderr
+        x, y = (np.load(d / "mg12_mono2_explicit_le.npy") for d in (a, b))
+        assert x.shape == y.shape and x.tobytes() == y.tobytes(), extra
+        spec = json.loads((b / "preprocess.json").read_text())
+        assert spec["model"]["name"] == f"config:{preset['name'].split('.')[0]}" and spec["model"]["tag"] == preset["tag"]
+        try:
+            import mammo_prep
+        except ImportError:
+            continue
+        z = mammo_prep.Preprocessor.from_json(b / "preprocess.json")(str(fixture))
+        assert z.tobytes() == y.tobytes(), extra
+
+
+@pytest.mark.parametrize("name", ["resnet50d", "tf_efficientnetv2_s", "convnext_tiny"])
+def test_crop_mode_squash_equals_timm(name, binary, tmp_path):
+    """`--fit crop --crop-mode squash` against timm's eval transform with crop_mode='squash'
+    (Resize((⌊H/crop_pct⌋, ⌊W/crop_pct⌋)) + CenterCrop) on the same float image."""
+    import numpy as np
+    from PIL import Image
+
+    fixture = ROOT / "Fixtures/dicom/mg12_mono2_explicit_le.dcm"
+    plain = tmp_path / "plain"
+    subprocess.run([binary, "convert", fixture, "--out", plain, "-q"], check=True)
+    x = np.load(plain / "mg12_mono2_explicit_le.npy")[0]
+    cfg = resolve_data_config({}, model=timm.create_model(name, pretrained=False))
+    cfg["crop_mode"] = "squash"
+    transform = timm.data.create_transform(**cfg, is_training=False)
+    image = Image.fromarray(x, mode="F")
+    for t in transform.transforms:
+        if type(t).__name__ in ("Resize", "CenterCrop"):
+            image = t(image)
+    plane = np.asarray(image, dtype=np.float64)
+    want = np.stack([(plane - m) / s for m, s in zip(cfg["mean"], cfg["std"])]).astype(np.float32)
+    out = tmp_path / "squash"
+    subprocess.run([binary, "convert", fixture, "--out", out, "-q", "--model", name, "--fit", "crop",
+                    "--crop-mode", "squash"], check=True)
+    got = np.load(out / "mg12_mono2_explicit_le.npy")
+    assert got.shape == want.shape
+    assert float(np.abs(got.astype(np.float64) - want).max()) < 1e-3
+    spec = json.loads((out / "preprocess.json").read_text())
+    assert spec["geometry"]["cropMode"] == "squash"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"pretrained_cfg": {"crop_pct": 0.9}}', "no 'input_size'"),
+    ('{"pretrained_cfg": {"input_size": [3, 224]}}', "'input_size' must be"),
+    ('{"pretrained_cfg": {"input_size": [3, 224, 224], "interpolation": "lanczos"}}', "'interpolation' 'lanczos'"),
+    ('{"pretrained_cfg": {"input_size": [3, 224, 224], "crop_mode": "border"}}', "'crop_mode' 'border'"),
+    ('{"pretrained_cfg": {"input_size": [3, 224, 224], "std": [0.5, 0, 0.5]}}', "'std' must be greater than 0"),
+    ('[1, 2]', "expected a JSON object"),
+])
+def test_bad_model_configs_are_usage_errors(text, message, binary, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(text)
+    proc = subprocess.run([binary, "convert", ROOT / "Fixtures/dicom/mg12_mono2_explicit_le.dcm", "--out", tmp_path / "o",
+                           "--model-config", config], capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr and str(config) in proc.stderr, proc.stderr

@@ -19,12 +19,20 @@ public struct GeometryOptions: Sendable, Equatable {
         case left, right, none
     }
 
+    /// timm's eval `crop_mode` for `--fit crop` (timm 1.0.22 timm/data/transforms_factory.py
+    /// transforms_imagenet_eval): `center` resizes keeping the aspect ratio, `squash` resizes each
+    /// side to ⌊side / crop_pct⌋ (aspect not kept); both then centre-crop to the size.
+    public enum CropMode: String, Sendable, CaseIterable {
+        case center, squash
+    }
+
     /// Output size (rows, columns); nil keeps the source size (no resize).
     public var size: (rows: Int, columns: Int)?
     public var fit: Fit
     public var interpolation: Interpolation
     /// Only for `.crop`.
     public var cropPct: Double
+    public var cropMode: CropMode
     /// Crop to the foreground mask's bounding box plus `cropMargin` pixels on every side.
     public var cropBreast: Bool
     public var cropMargin: Int
@@ -34,12 +42,13 @@ public struct GeometryOptions: Sendable, Equatable {
     public var clahe: CLAHEOptions?
 
     public init(size: (rows: Int, columns: Int)? = nil, fit: Fit = .pad, interpolation: Interpolation = .bicubic,
-                cropPct: Double = 0.875, cropBreast: Bool = false, cropMargin: Int = 32, flipTo: Side = .none,
-                clahe: CLAHEOptions? = nil) {
+                cropPct: Double = 0.875, cropMode: CropMode = .center, cropBreast: Bool = false, cropMargin: Int = 32,
+                flipTo: Side = .none, clahe: CLAHEOptions? = nil) {
         self.size = size
         self.fit = fit
         self.interpolation = interpolation
         self.cropPct = cropPct
+        self.cropMode = cropMode
         self.cropBreast = cropBreast
         self.cropMargin = cropMargin
         self.flipTo = flipTo
@@ -49,7 +58,7 @@ public struct GeometryOptions: Sendable, Equatable {
     public static func == (a: GeometryOptions, b: GeometryOptions) -> Bool {
         a.size?.rows == b.size?.rows && a.size?.columns == b.size?.columns && a.fit == b.fit
             && a.interpolation == b.interpolation && a.cropPct == b.cropPct && a.cropBreast == b.cropBreast
-            && a.cropMargin == b.cropMargin && a.flipTo == b.flipTo && a.clahe == b.clahe
+            && a.cropMargin == b.cropMargin && a.flipTo == b.flipTo && a.clahe == b.clahe && a.cropMode == b.cropMode
     }
 
     /// True when the options change nothing (no crop, no CLAHE, no flip, no size).
@@ -267,6 +276,10 @@ extension GeometryOptions {
             return (Swift.max(1, Swift.min(size.rows, Int((Double(h) * s).rounded()))),
                     Swift.max(1, Swift.min(size.columns, Int((Double(w) * s).rounded()))))
         case .crop:
+            if cropMode == .squash {
+                // torchvision Resize((⌊H / crop_pct⌋, ⌊W / crop_pct⌋)): each side on its own.
+                return (Int((Double(size.rows) / cropPct).rounded(.down)), Int((Double(size.columns) / cropPct).rounded(.down)))
+            }
             if size.rows == size.columns {
                 // torchvision Resize(int): shorter side to ⌊size / crop_pct⌋, longer side int(s · long / short).
                 let target = Int((Double(size.rows) / cropPct).rounded(.down))

@@ -42,7 +42,7 @@ public struct ModelPreset: Sendable, Equatable {
 
     public static var names: [String] { all.map(\.name) }
 
-    static func parse(_ text: String) throws -> [ModelPreset] {
+    package static func parse(_ text: String) throws -> [ModelPreset] {
         struct Bad: Error, CustomStringConvertible { let description: String }
         let root = try JSONValue.parse(text)
         guard let list = root["presets"]?.arrayValue else { throw Bad(description: "no 'presets' list") }

@@ -53,6 +53,7 @@ extension GeometryOptions {
             ("size", size.map { .array([.int($0.rows), .int($0.columns)]) } ?? .null),
             ("fit", .string(fit.rawValue)), ("interpolation", .string(interpolation.rawValue)),
             ("cropPct", fit == .crop ? .double(cropPct) : .null),
+            ("cropMode", fit == .crop ? .string(cropMode.rawValue) : .null),
             ("cropBreast", .bool(cropBreast)), ("cropMargin", cropBreast ? .int(cropMargin) : .null),
             ("flipTo", .string(flipTo.rawValue)),
             ("clahe", clahe.map { .string($0.text) } ?? .null),

@@ -78,12 +78,25 @@ private struct SpecificationReader {
         flag("fit", try string(g + ["fit"]))
         flag("interpolation", try string(g + ["interpolation"]))
         flag("crop-pct", try number(g + ["cropPct"], optional: true).map { "\($0)" })
+        flag("crop-mode", try string(g + ["cropMode"], optional: true))
         if try bool(g + ["cropBreast"]) { out.append("--crop-breast") }
         flag("crop-margin", try int(g + ["cropMargin"], optional: true).map(String.init))
         flag("flip-to", try string(g + ["flipTo"]))
         flag("clahe", try string(g + ["clahe"], optional: true))
 
-        if member(["model"]) != .null { flag("model", try string(["model", "name"])) }
+        if member(["model"]) != .null {
+            let name = try string(["model", "name"])!
+            if ModelPreset.named(name) != nil {
+                flag("model", name)
+            } else {
+                // A --model-config preset: given back as its timm pretrained_cfg, inline.
+                let written: [ModelPreset]
+                do { written = try ModelPreset.parse(JSONValue.object([("presets", .array([member(["model"])]))]).serialized()) } catch {
+                    throw mistyped(["model"], "a model preset (\(error))")
+                }
+                flag("model-config", written[0].timmConfig.serialized())
+            }
+        }
         flag("model-input", try string(["modelInput"], optional: true))
 
         let n = ["normalization"]

@@ -4,6 +4,7 @@ import MammoPrep
 
 extension GeometryOptions.Fit: ExpressibleByArgument {}
 extension GeometryOptions.Side: ExpressibleByArgument {}
+extension GeometryOptions.CropMode: ExpressibleByArgument {}
 extension Interpolation: ExpressibleByArgument {}
 extension ModelPreset.Input: ExpressibleByArgument {}
 extension Normalization.Kind: ExpressibleByArgument {}
@@ -42,6 +43,9 @@ struct GeometryArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Model preset (sets size, interpolation, channels and mean/std; see docs/adapter.md). Unknown names list the known ones.", valueName: "name"))
     var model: String?
 
+    @Option(help: ArgumentHelp("A timm / Hugging Face config.json (its pretrained_cfg: input_size, test_input_size, interpolation, mean, std, crop_pct, test_crop_pct, crop_mode), used like a preset; or that JSON object inline.", valueName: "file|json"))
+    var modelConfig: String?
+
     @Option(help: "Which of the preset's input sizes: train or test.")
     var modelInput: ModelPreset.Input = .train
 
@@ -56,6 +60,9 @@ struct GeometryArguments: ParsableArguments {
 
     @Option(help: "crop_pct for --fit crop (default: the preset's, else 0.875).")
     var cropPct: Double?
+
+    @Option(help: "timm's crop_mode for --fit crop: center (keep the aspect ratio) or squash (each side to size/crop_pct). Default: the preset's, else center.")
+    var cropMode: GeometryOptions.CropMode?
 
     @Flag(help: "Crop to the breast (foreground mask bounding box plus --crop-margin) before resizing.")
     var cropBreast = false
@@ -76,13 +83,31 @@ struct GeometryArguments: ParsableArguments {
         if let model, ModelPreset.named(model) == nil {
             throw ValidationError("Unknown model '\(model)'. Known presets: \(ModelPreset.names.joined(separator: ", ")).")
         }
+        if model != nil && modelConfig != nil { throw ValidationError("'--model' and '--model-config' exclude each other.") }
+        if let modelConfig {
+            do { _ = try Self.readConfig(modelConfig) } catch { throw ValidationError("'--model-config' \(Self.configLabel(modelConfig)): \(error)") }
+        }
+        if cropMode != nil && fit != .crop { throw ValidationError("'--crop-mode' is only used with '--fit crop'.") }
         if let cropPct, !(cropPct >= 0.1 && cropPct <= 1) { throw ValidationError("'--crop-pct' must be in [0.1, 1].") }
         guard cropMargin >= 0 else { throw ValidationError("'--crop-margin' must be 0 or more.") }
-        if fit == .crop && size == nil && model == nil { throw ValidationError("'--fit crop' needs '--size' or '--model'.") }
-        if reduce == .auto && size == nil && model == nil { throw ValidationError("'--reduce auto' needs '--size' or '--model'.") }
+        if fit == .crop && size == nil && model == nil && modelConfig == nil { throw ValidationError("'--fit crop' needs '--size' or '--model'.") }
+        if reduce == .auto && size == nil && model == nil && modelConfig == nil { throw ValidationError("'--reduce auto' needs '--size' or '--model'.") }
     }
 
-    var preset: ModelPreset? { model.flatMap(ModelPreset.named) }
+    /// The preset of `--model` or `--model-config` (validated before use).
+    var preset: ModelPreset? { model.flatMap(ModelPreset.named) ?? modelConfig.flatMap { try? Self.readConfig($0) } }
+
+    /// A config.json file, or the JSON object itself when the text starts with "{".
+    static func readConfig(_ value: String) throws -> ModelPreset {
+        if value.hasPrefix("{") { return try ModelPreset.fromConfig(text: value) }
+        guard let data = FileManager.default.contents(atPath: value) else {
+            struct Unreadable: Error, CustomStringConvertible { let description = "cannot read the file" }
+            throw Unreadable()
+        }
+        return try ModelPreset.fromConfig(text: String(decoding: data, as: UTF8.self))
+    }
+
+    static func configLabel(_ value: String) -> String { value.hasPrefix("{") ? "(inline JSON)" : value }
 
     /// Refuses output sizes beyond the frame-pixel limit (before any image is read): an absurd
     /// --size must be a usage error, not an out-of-memory kill.
@@ -101,6 +126,7 @@ struct GeometryArguments: ParsableArguments {
         let size = self.size.map { (rows: $0.rows, columns: $0.columns) } ?? presetSize
         return GeometryOptions(size: size, fit: fit, interpolation: interpolation ?? p?.interpolation ?? .bicubic,
                                cropPct: cropPct ?? p?.cropPct[modelInput] ?? p?.cropPct[.train] ?? 0.875,
+                               cropMode: cropMode ?? p.flatMap { GeometryOptions.CropMode(rawValue: $0.cropMode) } ?? .center,
                                cropBreast: cropBreast, cropMargin: cropMargin, flipTo: flipTo, clahe: clahe)
     }
 }
