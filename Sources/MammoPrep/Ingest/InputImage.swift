@@ -51,10 +51,42 @@ public enum InputImage {
     /// `open`, but nil for content that is neither DICOM nor TIFF (batch commands skip such files
     /// instead of failing them). The file's head is read once, for the detection and the open.
     public static func openIfImage(path: String, limits: ReadLimits = .standard) throws -> InputImage? {
+        switch try probe(path: path, limits: limits) {
+        case .image(let image): return image
+        case .notDICOMOrTIFF: return nil
+        case .notImage(let error): throw error
+        }
+    }
+
+    /// What a batch command finds at `path`: an image, content that is neither DICOM nor TIFF, or
+    /// a DICOM object of a non-image class without Pixel Data (`SOPClass`); both are skipped.
+    package enum Probe {
+        case image(InputImage)
+        case notDICOMOrTIFF
+        /// Its `.noPixelData` error, with `nonImageClass` set.
+        case notImage(MammoPrepError)
+
+        package static let notDICOMOrTIFFReason = "not DICOM/TIFF"
+
+        /// The skip reason counted in a batch summary (nil for an image).
+        package var skipReason: String? {
+            switch self {
+            case .image: return nil
+            case .notDICOMOrTIFF: return Probe.notDICOMOrTIFFReason
+            case .notImage(let error): return error.nonImageClass
+            }
+        }
+    }
+
+    package static func probe(path: String, limits: ReadLimits = .standard) throws -> Probe {
         switch try ImageFormat.detect(path: path) {
-        case .dicom: return .dicom(try DICOMFile(detected: path, limits: limits))
-        case .tiff: return .tiff(try TIFFFile(path: path, limits: limits))
-        case nil: return nil
+        case .dicom:
+            do { return .image(.dicom(try DICOMFile(detected: path, limits: limits))) } catch let error as MammoPrepError
+                where error.nonImageClass != nil {
+                return .notImage(error)
+            }
+        case .tiff: return .image(.tiff(try TIFFFile(path: path, limits: limits)))
+        case nil: return .notDICOMOrTIFF
         }
     }
 

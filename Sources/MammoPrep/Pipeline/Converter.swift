@@ -91,7 +91,8 @@ public final class Converter: @unchecked Sendable {
 
     private func convert(_ input: InputFile, workspace: FramePipeline.Workspace) throws -> BatchOutcome<[[(String, JSONValue)]]> {
         if done.contains(input.path) { return .alreadyDone }
-        guard let image = try pipeline.openIfImage(path: input.path) else { return .notImage }
+        let probe = try InputImage.probe(path: input.path, limits: options.limits)
+        guard case .image(let image) = probe else { return .notImage(probe.skipReason ?? "") }
         let frames = try image.frames(selecting: options.frame)
         let row = stack?.row(of: input.path)
         if row != nil && frames.count != 1 {

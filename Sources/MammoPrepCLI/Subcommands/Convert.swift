@@ -127,7 +127,7 @@ extension MammoPrepCommand {
             if !batch.quiet {
                 let rate = summary.seconds > 0 ? Double(summary.succeeded) / summary.seconds : 0
                 print(batch.summaryPrefix + "converted \(summary.succeeded), skipped \(summary.skipped) "
-                      + "(\(summary.alreadyDone) already done, \(summary.notImage) not DICOM/TIFF), failed \(summary.failed); "
+                      + "(\(summary.alreadyDone) already done, \(summary.skipReasons)), failed \(summary.failed); "
                       + "\(summary.frames) frames in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(String(format: "%.2f", rate)) images/s)"
                       + (summary.failed > 0 ? "; see \(out)/failures.jsonl" : ""))

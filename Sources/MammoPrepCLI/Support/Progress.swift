@@ -56,3 +56,15 @@ final class ProgressBar: @unchecked Sendable {
         return String(format: "%02d:%02d", s / 60, s % 60)
     }
 }
+
+extension BatchProgress {
+    /// The summary's skip reasons: "N not DICOM/TIFF" always, then "M not an image: 1 DICOMDIR,
+    /// 2 SR" when objects of non-image SOP Classes were skipped (classes sorted by name).
+    var skipReasons: String {
+        let content = notImageReasons["not DICOM/TIFF"] ?? 0
+        let classes = notImageReasons.filter { $0.key != "not DICOM/TIFF" }.sorted { $0.key < $1.key }
+        let objects = classes.reduce(0) { $0 + $1.value }
+        return "\(content) not DICOM/TIFF" + (classes.isEmpty ? "" : ", \(objects) not an image: "
+            + classes.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+}
