@@ -1,13 +1,15 @@
 """Issue 12, real archives: non-image objects skipped by SOP Class, finding inputs behind symlinks,
 loops, unreadable folders and broken links (docs/cli.md "Inputs", "Summary")."""
+import json
 import os
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
 from archive_helpers import MG, export, failures, manifest, write_image_without_pixels
-from conftest import run
+from conftest import binary, run
 
 
 def test_non_image_objects_are_skipped_by_class(tmp_path):
@@ -34,3 +36,100 @@ def test_image_class_without_pixel_data_is_a_failure(tmp_path):
     assert failure["source"].endswith("stripped.dcm") and failure["code"] == "noPixelData"
     one = run("inspect", folder / "study/dose_sr.dcm")
     assert one.returncode == 1 and "a SR object (SOP Class 1.2.840.10008.5.1.4.1.1.88.67), not an image" in one.stderr
+
+
+def test_symlinks_loops_broken_links(tmp_path):
+    """Item 1: a symlinked cohort folder and file are followed, each real folder once, a loop is
+    reported once (not a failure), a broken link is a failure with its reason."""
+    folder = export(tmp_path)
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    (cohort / "siteA").symlink_to(folder / "study", target_is_directory=True)
+    (cohort / "again").symlink_to(folder / "study", target_is_directory=True)  # same real folder
+    (cohort / "one.dcm").symlink_to(MG)
+    (cohort / "siteA_loop").symlink_to(cohort, target_is_directory=True)
+    (cohort / "gone.dcm").symlink_to(tmp_path / "missing.dcm")
+    link = tmp_path / "cohort_link"
+    link.symlink_to(cohort, target_is_directory=True)
+    out = tmp_path / "out"
+    proc = run("convert", link, "--out", out)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    # 3 images of the study folder (visited once, by 'again' or 'siteA') + one.dcm; the loop skipped
+    assert "converted 4," in proc.stdout and "failed 1" in proc.stdout, proc.stdout
+    assert proc.stderr.count("symbolic link loop") == 1, proc.stderr
+    [failure] = failures(out)
+    assert failure["source"].endswith("gone.dcm") and "broken symbolic link" in failure["error"]
+    lines = manifest(out)
+    assert len(lines) == len({m["output"] for m in lines}) == 3 + 5  # DBT: 5 frames
+    assert all(m["sourceRealPath"].startswith(str(folder.resolve())) or m["sourceRealPath"] == str(MG.resolve())
+               for m in lines)
+
+
+def test_no_image_warns_and_exits_1(tmp_path):
+    empty = tmp_path / "texts"
+    empty.mkdir()
+    (empty / "a.txt").write_text("x")
+    proc = run("convert", empty, "--out", tmp_path / "out")
+    assert proc.returncode == 1 and f"no DICOM or TIFF image found in {empty}" in proc.stderr
+
+
+def test_unreadable_folder_is_a_failure(tmp_path):
+    """Item 1: root reads any folder, so the run drops to nobody (setpriv) on a world-writable tree."""
+    if os.geteuid() != 0 and not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run as an unprivileged user")
+    base = tempfile.mkdtemp(prefix="mammo-unreadable-")
+    try:
+        os.chmod(base, 0o777)
+        root = os.path.join(base, "in")
+        os.makedirs(os.path.join(root, "locked"))
+        shutil.copy(MG, os.path.join(root, "IM1.dcm"))
+        shutil.copy(MG, os.path.join(root, "locked", "IM2.dcm"))
+        for d in (root,):
+            os.chmod(d, 0o755)
+        os.chmod(os.path.join(root, "IM1.dcm"), 0o644)
+        os.chmod(os.path.join(root, "locked"), 0o000)
+        out = os.path.join(base, "out")
+        cmd = [binary(), "convert", root, "--out", out]
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "converted 1," in proc.stdout and "failed 1" in proc.stdout, proc.stdout
+        lines = [json.loads(x) for x in open(os.path.join(out, "failures.jsonl")).read().splitlines()]
+        assert len(lines) == 1 and lines[0]["source"].endswith("locked")
+        assert "cannot read the folder: Permission denied" in lines[0]["error"]
+    finally:
+        os.chmod(os.path.join(base, "in", "locked"), 0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_resume_by_real_path_size_and_mtime(tmp_path):
+    """Item 2: a resume from another working folder is recognised; an edited source is redone; one
+    manifest line per output; failures.jsonl is the current state, not appended again."""
+    folder = export(tmp_path)
+    (folder / "study/broken.dcm").write_bytes(MG.read_bytes()[:600])  # truncated: a failure
+    out = tmp_path / "out"
+    first = subprocess.run([binary(), "convert", "export", "--out", str(out)], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert first.returncode == 1 and "converted 3," in first.stdout, first.stdout + first.stderr
+    assert len(failures(out)) == 1
+    # the same job from another working folder, with another spelling of the paths
+    again = subprocess.run([binary(), "convert", "../export", "--out", "../out"], cwd=tmp_path / "export",
+                           capture_output=True, text=True)
+    assert again.returncode == 1 and "converted 0, skipped 7 (3 already done" in again.stdout, again.stdout
+    assert len(failures(out)) == 1, failures(out)  # rewritten, not appended twice
+    assert len(manifest(out)) == 2 + 5
+    # edit one source (same size, new bytes and mtime) and fix the broken one
+    edited = folder / "study/IM0001.dcm"
+    edited.write_bytes(edited.read_bytes())
+    os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 5_000_000_000))
+    shutil.copy(MG, folder / "study/broken.dcm")
+    third = run("convert", folder, "--out", out)
+    assert third.returncode == 0 and "converted 2, skipped 6 (2 already done" in third.stdout, third.stdout
+    assert failures(out) == []
+    lines = manifest(out)
+    assert len(lines) == len({m["output"] for m in lines}) == 3 + 5
+    [line] = [m for m in lines if m["output"] == "study/IM0001.npy"]
+    assert line["sourceModifiedNs"] == edited.stat().st_mtime_ns and line["sourceSize"] == edited.stat().st_size

@@ -100,6 +100,7 @@ extension MammoPrepCommand {
             let interruption = Interruption(temporariesIn: [out])
             let converter: Converter
             var inputs: [InputFile]
+            var discovery = InputDiscoveryResult()
             do {
                 let adapter = try adapterOptions(windowing: window.options)
                 let stackName = batch.shard.map { "stack.shard-\($0.shard.index)-of-\($0.shard.count)" } ?? "stack"
@@ -107,7 +108,8 @@ extension MammoPrepCommand {
                                              limits: limits.limits, jobs: batch.jobs, overwrite: overwrite, adapter: adapter,
                                              stackName: stackName, reduction: geometry.reduce)
                 converter = Converter(options: options, toolVersion: MammoPrepVersion.string)
-                inputs = try InputDiscovery.collect(self.inputs)
+                discovery = try InputDiscovery.discover(self.inputs)
+                inputs = discovery.inputs
                 let part = batch.shard.map { ShardInputs($0.shard, of: inputs) }
                 inputs = part?.inputs ?? inputs
                 try converter.prepare()
@@ -118,7 +120,12 @@ extension MammoPrepCommand {
             }
             let bar = ProgressBar(quiet: batch.quiet)
             converter.onFailure = { error in bar.interrupt { Console.error(error) } }
-            let summary = converter.run(inputs, cancellation: interruption.cancellation) { bar.update($0, succeeded: "ok") }
+            converter.folderShared = batch.shard != nil
+            for loop in discovery.loops { Console.error("mammo-prep: warning: " + loop) }
+            // Discovery failures belong to the first shard only (every shard walks the same folders).
+            let walkFailures = (batch.shard?.shard.index ?? 0) <= 1 ? discovery.failures : []
+            let summary = converter.run(inputs, discoveryFailures: walkFailures,
+                                        cancellation: interruption.cancellation) { bar.update($0, succeeded: "ok") }
             bar.finish()
             if let error = converter.stackError {
                 Console.error(error)
@@ -126,17 +133,19 @@ extension MammoPrepCommand {
             }
             if !batch.quiet {
                 let rate = summary.seconds > 0 ? Double(summary.succeeded) / summary.seconds : 0
-                print(batch.summaryPrefix + "converted \(summary.succeeded), skipped \(summary.skipped) "
-                      + "(\(summary.alreadyDone) already done, \(summary.skipReasons)), failed \(summary.failed); "
-                      + "\(summary.frames) frames in \(String(format: "%.1f", summary.seconds)) s "
-                      + "(\(String(format: "%.2f", rate)) images/s)"
-                      + (summary.failed > 0 ? "; see \(out)/failures.jsonl" : ""))
+                let counts: String = "converted \(summary.succeeded), skipped \(summary.skipped) "
+                    + "(\(summary.alreadyDone) already done, \(summary.skipReasons)), failed \(summary.failed); "
+                let timing: String = "\(summary.frames) frames in \(String(format: "%.1f", summary.seconds)) s "
+                    + "(\(String(format: "%.2f", rate)) images/s)"
+                let see: String = summary.failed > 0 ? "; see \(out)/failures.jsonl" : ""
+                print(batch.summaryPrefix + counts + timing + see)
             }
             if summary.interrupted {
                 try interruption.stop(summary, format == .npyStack
                     ? "the stack is not written (it is rebuilt on every run): run the same command again"
                     : "finished outputs are kept: run the same command again to resume")
             }
+            try BatchOptions.checkFoundImages(summary, inputs: self.inputs)
             try batch.checkFailures(summary.failed)
         }
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import MammoPrep
 
@@ -66,5 +67,15 @@ extension BatchProgress {
         let objects = classes.reduce(0) { $0 + $1.value }
         return "\(content) not DICOM/TIFF" + (classes.isEmpty ? "" : ", \(objects) not an image: "
             + classes.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+}
+
+extension BatchOptions {
+    /// An input set without any DICOM or TIFF image (nothing converted, done or failed, and the run
+    /// not interrupted) is a mistake a user wants to hear about: a warning naming the inputs, exit 1.
+    static func checkFoundImages(_ summary: BatchProgress, inputs: [String]) throws {
+        guard !summary.interrupted, summary.succeeded + summary.alreadyDone + summary.failed == 0 else { return }
+        Console.error("mammo-prep: warning: no DICOM or TIFF image found in " + inputs.joined(separator: ", "))
+        throw ExitCode(1)
     }
 }
