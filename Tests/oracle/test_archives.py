@@ -5,7 +5,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
+import pydicom
 import pytest
 
 from archive_helpers import MG, export, failures, manifest, write_image_without_pixels
@@ -133,3 +135,48 @@ def test_resume_by_real_path_size_and_mtime(tmp_path):
     assert len(lines) == len({m["output"] for m in lines}) == 3 + 5
     [line] = [m for m in lines if m["output"] == "study/IM0001.npy"]
     assert line["sourceModifiedNs"] == edited.stat().st_mtime_ns and line["sourceSize"] == edited.stat().st_size
+
+
+JOIN_KEYS = ("sopInstanceUID", "studyInstanceUID", "seriesInstanceUID", "sopClassUID", "laterality",
+             "viewPosition", "imageType", "presentationIntentType", "numberOfFrames")
+
+
+def expected_keys(path):
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    laterality = ds.get("ImageLaterality") or ds.get("Laterality") or None
+    image_type = list(ds.ImageType) if "ImageType" in ds else []
+    return {"sopInstanceUID": ds.get("SOPInstanceUID") or None, "studyInstanceUID": ds.get("StudyInstanceUID") or None,
+            "seriesInstanceUID": ds.get("SeriesInstanceUID") or None, "sopClassUID": ds.get("SOPClassUID") or None,
+            "laterality": laterality, "viewPosition": ds.get("ViewPosition") or None, "imageType": image_type,
+            "presentationIntentType": ds.get("PresentationIntentType") or None,
+            "numberOfFrames": int(ds.get("NumberOfFrames", 1) or 1)}
+
+
+def test_join_keys_in_manifest_and_inspect_of_a_folder(tmp_path):
+    """Item 5: every manifest line and `inspect --json` line carries the join keys (as pydicom reads
+    them), plus source as given and sourceRealPath; `inspect` takes a folder recursively."""
+    folder = export(tmp_path)
+    out = tmp_path / "out"
+    assert run("convert", folder, "--out", out).returncode == 0
+    for line in manifest(out):
+        want = expected_keys(line["source"])
+        assert {k: line[k] for k in JOIN_KEYS} == want, line["source"]
+        assert line["sourceRealPath"] == os.path.realpath(line["source"])
+        assert "patientID" not in line and "patientName" not in line
+    proc = run("inspect", "--json", folder)
+    assert proc.returncode == 0, proc.stderr
+    got = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert sorted(Path(g["path"]).name for g in got) == ["DBT0001.dcm", "IM0001.dcm", "IM0002.dcm"]
+    for g in got:
+        assert {k: g[k] for k in JOIN_KEYS} == expected_keys(g["path"])
+
+
+def test_out_of_the_wrong_kind_is_refused_before_work(tmp_path):
+    """Item 10: convert --out naming a file, stats --out naming a folder: exit 2, nothing read."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    proc = run("convert", MG, "--out", afile)
+    assert proc.returncode == 2 and "the output path is a file, not a folder" in proc.stderr, proc.stderr
+    assert afile.read_text() == "x"
+    proc = run("stats", MG, "--out", tmp_path)
+    assert proc.returncode == 2 and "is a folder: --out takes the path of the stats.json file" in proc.stderr

@@ -133,7 +133,8 @@ public final class Converter: @unchecked Sendable {
             var line = manifestLine(record, output: relative)
             line.insert(contentsOf: [("sourceRealPath", .string(input.realPath)),
                                      ("sourceSize", stamp.map { .int($0.size) } ?? .null),
-                                     ("sourceModifiedNs", stamp.map { .int($0.modifiedNs) } ?? .null)], at: 1)
+                                     ("sourceModifiedNs", stamp.map { .int($0.modifiedNs) } ?? .null)]
+                                    + image.joinKeys.jsonPairs, at: 1)
             records.append(line)
         }
         return .succeeded(records, frames: frames.count)

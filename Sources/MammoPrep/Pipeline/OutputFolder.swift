@@ -23,8 +23,12 @@ final class OutputFolder: @unchecked Sendable {
     /// configuration with `overwrite` drops the earlier manifest and failures.
     func prepare(configuration expected: String, overwrite: Bool) throws {
         let fm = FileManager.default
-        try? fm.createDirectory(atPath: path, withIntermediateDirectories: true)
         var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw MammoPrepError(path: path, stage: .write, code: .io,
+                                 detail: "the output path is a file, not a folder")
+        }
+        try? fm.createDirectory(atPath: path, withIntermediateDirectories: true)
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MammoPrepError(path: path, stage: .write, code: .io, detail: "cannot create the output folder")
         }
