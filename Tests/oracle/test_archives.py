@@ -180,3 +180,18 @@ def test_out_of_the_wrong_kind_is_refused_before_work(tmp_path):
     assert afile.read_text() == "x"
     proc = run("stats", MG, "--out", tmp_path)
     assert proc.returncode == 2 and "is a folder: --out takes the path of the stats.json file" in proc.stderr
+
+
+def test_stats_parts_guard_rails(tmp_path):
+    """Item 8 (stats parts): a shard part is refused by --normalize custom unless --force-stats;
+    stats merge with a missing shard exits 1 naming it unless --allow-partial."""
+    folder = export(tmp_path)
+    part = tmp_path / "parts/p1.json"
+    assert run("stats", folder, "--shard", "1/2", "--out", part).returncode == 0
+    proc = run("convert", MG, "--out", tmp_path / "o", "--normalize", "custom", "--stats", part)
+    assert proc.returncode == 2 and "a partial stats file (shards 1/2 only)" in proc.stderr, proc.stderr
+    forced = run("convert", MG, "--out", tmp_path / "o", "--normalize", "custom", "--stats", part, "--force-stats")
+    assert forced.returncode == 0, forced.stderr
+    merged = run("stats", "merge", part, "--out", tmp_path / "m.json")
+    assert merged.returncode == 1 and "2/2" in merged.stderr and "--allow-partial" in merged.stderr
+    assert run("stats", "merge", part, "--out", tmp_path / "m.json", "--allow-partial").returncode == 0

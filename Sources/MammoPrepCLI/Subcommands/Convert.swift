@@ -80,6 +80,11 @@ extension MammoPrepCommand {
                     throw MammoPrepError(path: path, stage: .read, code: .invalidAttribute,
                                          detail: "no pixels or a zero std: cannot normalize with it")
                 }
+                if let partial = Convert.partialShards(report), !normalization.forceStats {
+                    throw MammoPrepError(path: path, stage: .read, code: .incompatible,
+                                         detail: "a partial stats file (shards \(partial) only): merge the shards with "
+                                             + "`mammo-prep stats merge`, or use --force-stats to use it anyway")
+                }
                 let mine = ConvertOptions(outputDirectory: out, frame: frame, windowing: windowing,
                                           adapter: AdapterOptions(geometry: geometryOptions), reduction: geometry.reduce)
                     .pixelPipeline(toolVersion: MammoPrepVersion.string)
@@ -94,6 +99,18 @@ extension MammoPrepCommand {
             }
             return AdapterOptions(geometry: geometryOptions, normalization: n, preset: preset,
                                   modelInput: preset == nil ? nil : geometry.modelInput, statsSource: statsSource)
+        }
+
+        /// The shards ("I/N", sorted) a stats file covers when it does not cover all N of its run.
+        static func partialShards(_ report: StatsReport) -> String? {
+            let shards = report.shards.compactMap { text -> (index: Int, count: Int)? in
+                let parts = text.split(separator: "/").compactMap { Int($0) }
+                return parts.count == 2 && parts[1] >= 1 ? (parts[0], parts[1]) : nil
+            }
+            guard let count = shards.first?.count else { return nil }
+            let indices = Set(shards.filter { $0.count == count }.map(\.index))
+            guard indices != Set(1...count) else { return nil }
+            return shards.sorted { $0.index < $1.index }.map { "\($0.index)/\($0.count)" }.joined(separator: ", ")
         }
 
         func run() throws {
