@@ -73,7 +73,10 @@ CDCMTKShim_Status readElement(CDCMTKShim_File *file, const CDCMTKShim_PathStep *
                               char *reason, size_t reasonCapacity, Measure measure, Fill fill) {
     if (file == nullptr || count == nullptr) return CDCMTKShim_ErrInternal;
     return guarded(reason, reasonCapacity, [&]() -> CDCMTKShim_Status {
-        DcmItem *item = walk(file, path, pathLength);
+        // Group 0002 at the top level lives in the File Meta Information (e.g. a DICOMDIR's
+        // (0002,0002) Media Storage SOP Class UID: its dataset has no (0008,0016)).
+        DcmItem *item = pathLength == 0 && (tag >> 16) == 0x0002
+            ? static_cast<DcmItem *>(file->format.getMetaInfo()) : walk(file, path, pathLength);
         DcmElement *element = nullptr;
         if (item == nullptr || item->findAndGetElement(key(tag), element, OFFalse).bad() || element == nullptr) {
             return CDCMTKShim_ErrNotFound;

@@ -141,4 +141,14 @@ extension JSONValue {
         guard case .object(let pairs) = self else { return self }
         return .object(pairs.filter { $0.0 != key })
     }
+
+    /// A manifest line without what only convert writes: `output` and the source file's keys
+    /// (real path, size, mtime, join keys: docs/cli.md), which the C ABI's decision record lacks.
+    func decisionPart() -> JSONValue {
+        let fileKeys: Set<String> = ["output", "sourceRealPath", "sourceSize", "sourceModifiedNs", "sopInstanceUID",
+                                     "studyInstanceUID", "seriesInstanceUID", "sopClassUID", "laterality",
+                                     "viewPosition", "imageType", "presentationIntentType", "numberOfFrames"]
+        guard case .object(let pairs) = self else { return self }
+        return .object(pairs.filter { !fileKeys.contains($0.0) })
+    }
 }

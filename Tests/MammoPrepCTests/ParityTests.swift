@@ -22,7 +22,7 @@ import Testing
             for input in [ABI.Source.path(source), .file(source)] {
                 let run = try ABI.run(pipeline, input, frame: frame, workspace: workspace)
                 #expect(run.bytes == expected, "\(set.name): \(source) frame \(frame) \(input)")
-                #expect(run.record == line.removing("output"), "\(set.name): \(source) frame \(frame)")
+                #expect(run.record == line.decisionPart(), "\(set.name): \(source) frame \(frame)")
             }
         }
         // Without a workspace, and without a record: the same tensor.
@@ -73,7 +73,7 @@ import Testing
             let source = line["source"]!.stringValue!, frame = line["frame"]!.intValue!
             let run = try ABI.run(rebuilt, .path(source), frame: frame)
             #expect(run.bytes == conversion.payload(line["output"]!.stringValue!), "\(set.name): \(source) frame \(frame)")
-            #expect(run.record == line.removing("output"))
+            #expect(run.record == line.decisionPart())
         }
     }
 

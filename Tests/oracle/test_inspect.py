@@ -10,7 +10,10 @@ KEYS = ["path", "format", "rows", "columns", "frames", "bitsAllocated", "bitsSto
         "pixelRepresentation", "photometricInterpretation", "transferSyntaxUID", "modality",
         "presentationIntentType", "windows", "voiLUTFunction", "hasVOILUTSequence",
         "hasModalityLUTSequence", "rescaleSlope", "rescaleIntercept", "presentationLUTShape",
-        "imageLaterality", "viewPosition", "manufacturer"]
+        "imageLaterality", "viewPosition", "manufacturer",
+        # issue 12's join keys (presentationIntentType is listed above)
+        "sopInstanceUID", "studyInstanceUID", "seriesInstanceUID", "sopClassUID", "laterality",
+        "imageType", "numberOfFrames"]
 
 
 def inspect(entry):
@@ -76,6 +79,11 @@ def test_dicom_attributes_match_pydicom(entry):
         "presentationLUTShape": text(ds, "PresentationLUTShape"),
         "imageLaterality": text(ds, "ImageLaterality"), "viewPosition": text(ds, "ViewPosition"),
         "manufacturer": text(ds, "Manufacturer"),
+        "sopInstanceUID": text(ds, "SOPInstanceUID"), "studyInstanceUID": text(ds, "StudyInstanceUID"),
+        "seriesInstanceUID": text(ds, "SeriesInstanceUID"), "sopClassUID": text(ds, "SOPClassUID"),
+        "laterality": text(ds, "ImageLaterality") or text(ds, "Laterality"),
+        "imageType": [str(v).strip() for v in as_list(ds.get("ImageType"))],
+        "numberOfFrames": int(ds.get("NumberOfFrames", 1) or 1),
     }
     assert got == want
     # And the manifest's own description of the file agrees.

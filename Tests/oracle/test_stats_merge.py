@@ -70,9 +70,10 @@ def test_empty_part_is_the_identity(synthetic_cohort, tmp_path):
             assert all(v is None for v in part["percentiles"].values())
     full, _ = merge(tmp_path, parts, name="full.json")
     assert_same_figures(full, whole)
-    # Missing shards are refused, naming them, unless --allow-missing (then a warning names them).
-    _, proc = merge(tmp_path, parts[:5], name="without.json", expect=2)
-    assert "shards 6/7, 7/7 of the 7-shard run of" in proc.stderr and "--allow-missing" in proc.stderr, proc.stderr
+    # Missing shards are refused (exit 1), naming them, unless --allow-partial (older name
+    # --allow-missing; then a warning names them).
+    _, proc = merge(tmp_path, parts[:5], name="without.json", expect=1)
+    assert "shards 6/7, 7/7 of the 7-shard run of" in proc.stderr and "--allow-partial" in proc.stderr, proc.stderr
     assert not (tmp_path / "without.json").exists()
     without, proc = merge(tmp_path, parts[:5], name="without.json", options=["--allow-missing"])
     assert proc.stderr.startswith("warning: ") and "6/7, 7/7" in proc.stderr

@@ -33,7 +33,11 @@ OPTION_SETS = {
 }
 
 # Keys of a manifest line that name the output file rather than describe the tensor.
-OUTPUT_ONLY = {"output", "row"}
+# The manifest's file keys (issue 12: the source file's real path, size, mtime for resume, and the
+# label-table join keys, docs/cli.md) describe the source, not the decision: only convert writes them.
+OUTPUT_ONLY = {"output", "row", "sourceRealPath", "sourceSize", "sourceModifiedNs", "sopInstanceUID",
+               "studyInstanceUID", "seriesInstanceUID", "sopClassUID", "laterality", "viewPosition",
+               "imageType", "presentationIntentType", "numberOfFrames"}
 
 
 def _cases():

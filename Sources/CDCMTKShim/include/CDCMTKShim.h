@@ -90,6 +90,7 @@ int64_t CDCMTKShim_itemCount(CDCMTKShim_File *file, const CDCMTKShim_PathStep *p
 // Attribute accessors. ErrNotFound: the attribute (or a sequence item on `path`) is absent.
 // ErrBadValue: present but unusable; `reason` (may be NULL) then says why, naming neither the tag
 // (the caller knows it) nor the value (no patient data), e.g. "value not a decimal string".
+// Group 0002 tags at the top level (empty path) are read from the File Meta Information.
 
 /// Whole string value of `tag` (multiple values joined by backslashes). `*needed` receives the
 /// length without the terminating NUL; ErrBufferTooSmall asks the caller to retry bigger.

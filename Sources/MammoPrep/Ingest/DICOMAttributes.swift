@@ -83,6 +83,13 @@ package struct DICOMAttributes: Sendable, Equatable {
     package var manufacturer: String?
     package var imageLaterality: String?
     package var viewPosition: String?
+    /// Join keys for label tables (manifest lines, `inspect --json`): UIDs, (0020,0060) Laterality
+    /// (series level, used when Image Laterality is absent) and (0008,0008) Image Type's values.
+    package var sopInstanceUID: String?
+    package var studyInstanceUID: String?
+    package var seriesInstanceUID: String?
+    package var laterality: String?
+    package var imageType: [String] = []
 
     package var rows: Int
     package var columns: Int

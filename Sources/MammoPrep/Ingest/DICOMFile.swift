@@ -83,6 +83,9 @@ public final class DICOMFile {
                 throw DICOMFile.error(ShimFailure(status: status, message: "reading (7FE0,0010) Pixel Data"), stage: .read, path: path)
             }
             guard pixel.present != 0 else {
+                // A DICOMDIR's dataset has no (0008,0016): its class is in the meta header.
+                let uid = attributes.sopClassUID ?? DatasetReader(handle: handle, path: path).string(.mediaStorageSOPClassUID)
+                if let uid, let name = SOPClass.nonImageName(uid) { throw MammoPrepError.nonImage(path: path, className: name, uid: uid) }
                 throw MammoPrepError(path: path, stage: .read, code: .noPixelData, detail: "no (7FE0,0010) Pixel Data element")
             }
             (self.layout, self.family) = try DICOMFile.validate(&attributes, pixel: pixel, limits: limits, path: path)
@@ -359,6 +362,11 @@ private final class DatasetReader {
         a.manufacturer = string(.manufacturer)
         a.imageLaterality = string(.imageLaterality)
         a.viewPosition = string(.viewPosition)
+        a.sopInstanceUID = string(.sopInstanceUID)
+        a.studyInstanceUID = string(.studyInstanceUID)
+        a.seriesInstanceUID = string(.seriesInstanceUID)
+        a.laterality = string(.laterality)
+        a.imageType = strings(.imageType)
         a.photometricInterpretation = string(.photometricInterpretation)
         a.pixelPaddingValue = words(.pixelPaddingValue)?.first
         a.pixelPaddingRangeLimit = words(.pixelPaddingRangeLimit)?.first

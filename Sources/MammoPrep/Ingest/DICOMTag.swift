@@ -22,7 +22,14 @@ public struct DICOMTag: Hashable, Sendable, CustomStringConvertible {
 
 /// The tags mammo-prep reads. Names follow PS3.6.
 package extension DICOMTag {
+    static let mediaStorageSOPClassUID = DICOMTag(0x0002, 0x0002)
+    static let imageType = DICOMTag(0x0008, 0x0008)
     static let sopClassUID = DICOMTag(0x0008, 0x0016)
+    static let sopInstanceUID = DICOMTag(0x0008, 0x0018)
+    static let patientID = DICOMTag(0x0010, 0x0020)
+    static let studyInstanceUID = DICOMTag(0x0020, 0x000D)
+    static let seriesInstanceUID = DICOMTag(0x0020, 0x000E)
+    static let laterality = DICOMTag(0x0020, 0x0060)
     static let modality = DICOMTag(0x0008, 0x0060)
     static let presentationIntentType = DICOMTag(0x0008, 0x0068)
     static let manufacturer = DICOMTag(0x0008, 0x0070)
@@ -64,6 +71,9 @@ package extension DICOMTag {
 
     /// PS3.6 names of the tags above, for messages.
     static let names: [DICOMTag: String] = [
+        .mediaStorageSOPClassUID: "Media Storage SOP Class UID", .imageType: "Image Type",
+        .sopInstanceUID: "SOP Instance UID", .patientID: "Patient ID", .studyInstanceUID: "Study Instance UID",
+        .seriesInstanceUID: "Series Instance UID", .laterality: "Laterality",
         .sopClassUID: "SOP Class UID", .modality: "Modality", .presentationIntentType: "Presentation Intent Type",
         .manufacturer: "Manufacturer", .viewPosition: "View Position", .imageLaterality: "Image Laterality",
         .samplesPerPixel: "Samples per Pixel", .photometricInterpretation: "Photometric Interpretation",

@@ -51,10 +51,42 @@ public enum InputImage {
     /// `open`, but nil for content that is neither DICOM nor TIFF (batch commands skip such files
     /// instead of failing them). The file's head is read once, for the detection and the open.
     public static func openIfImage(path: String, limits: ReadLimits = .standard) throws -> InputImage? {
+        switch try probe(path: path, limits: limits) {
+        case .image(let image): return image
+        case .notDICOMOrTIFF: return nil
+        case .notImage(let error): throw error
+        }
+    }
+
+    /// What a batch command finds at `path`: an image, content that is neither DICOM nor TIFF, or
+    /// a DICOM object of a non-image class without Pixel Data (`SOPClass`); both are skipped.
+    package enum Probe {
+        case image(InputImage)
+        case notDICOMOrTIFF
+        /// Its `.noPixelData` error, with `nonImageClass` set.
+        case notImage(MammoPrepError)
+
+        package static let notDICOMOrTIFFReason = "not DICOM/TIFF"
+
+        /// The skip reason counted in a batch summary (nil for an image).
+        package var skipReason: String? {
+            switch self {
+            case .image: return nil
+            case .notDICOMOrTIFF: return Probe.notDICOMOrTIFFReason
+            case .notImage(let error): return error.nonImageClass
+            }
+        }
+    }
+
+    package static func probe(path: String, limits: ReadLimits = .standard) throws -> Probe {
         switch try ImageFormat.detect(path: path) {
-        case .dicom: return .dicom(try DICOMFile(detected: path, limits: limits))
-        case .tiff: return .tiff(try TIFFFile(path: path, limits: limits))
-        case nil: return nil
+        case .dicom:
+            do { return .image(.dicom(try DICOMFile(detected: path, limits: limits))) } catch let error as MammoPrepError
+                where error.nonImageClass != nil {
+                return .notImage(error)
+            }
+        case .tiff: return .image(.tiff(try TIFFFile(path: path, limits: limits)))
+        case nil: return .notDICOMOrTIFF
         }
     }
 
@@ -80,6 +112,19 @@ public enum InputImage {
         return [selected]
     }
 
+    /// The keys a label table joins outputs on (manifest lines, `inspect --json`): UIDs, class,
+    /// laterality (Image Laterality, else the series' Laterality), view, Image Type, Presentation
+    /// Intent Type, Number of Frames. Never a patient identifier. For TIFF only the frame count.
+    public var joinKeys: JoinKeys {
+        guard case .dicom(let file) = self else { return JoinKeys(numberOfFrames: frameCount) }
+        let a = file.attributes
+        return JoinKeys(sopInstanceUID: a.sopInstanceUID, studyInstanceUID: a.studyInstanceUID,
+                        seriesInstanceUID: a.seriesInstanceUID, sopClassUID: a.sopClassUID,
+                        laterality: a.imageLaterality ?? a.laterality, viewPosition: a.viewPosition,
+                        imageType: a.imageType, presentationIntentType: a.presentationIntentType,
+                        numberOfFrames: a.frames)
+    }
+
     /// (0020,0062) Image Laterality of a DICOM input (nil for TIFF or when absent).
     public var laterality: String? {
         if case .dicom(let file) = self { return file.attributes.imageLaterality }
@@ -91,5 +136,32 @@ public enum InputImage {
         case .dicom(let f): return .integer(try f.readFrame(index))
         case .tiff(let f): return try f.readFrame(index)
         }
+    }
+}
+
+/// See `InputImage.joinKeys`.
+public struct JoinKeys: Sendable, Equatable {
+    public var sopInstanceUID: String?
+    public var studyInstanceUID: String?
+    public var seriesInstanceUID: String?
+    public var sopClassUID: String?
+    public var laterality: String?
+    public var viewPosition: String?
+    public var imageType: [String] = []
+    public var presentationIntentType: String?
+    public var numberOfFrames: Int
+
+    public init(sopInstanceUID: String? = nil, studyInstanceUID: String? = nil, seriesInstanceUID: String? = nil,
+                sopClassUID: String? = nil, laterality: String? = nil, viewPosition: String? = nil,
+                imageType: [String] = [], presentationIntentType: String? = nil, numberOfFrames: Int) {
+        self.sopInstanceUID = sopInstanceUID
+        self.studyInstanceUID = studyInstanceUID
+        self.seriesInstanceUID = seriesInstanceUID
+        self.sopClassUID = sopClassUID
+        self.laterality = laterality
+        self.viewPosition = viewPosition
+        self.imageType = imageType
+        self.presentationIntentType = presentationIntentType
+        self.numberOfFrames = numberOfFrames
     }
 }

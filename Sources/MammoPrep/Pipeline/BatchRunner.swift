@@ -8,8 +8,11 @@ public struct BatchProgress: Sendable, Equatable {
     public var succeeded = 0
     /// Inputs already complete from an earlier run with the same configuration (`convert` resumes).
     public var alreadyDone = 0
-    /// Neither DICOM nor TIFF (by content): skipped, not failed.
+    /// Neither DICOM nor TIFF (by content), or a DICOM object of a non-image SOP Class without
+    /// Pixel Data (DICOMDIR, SR, KO, PR, …): skipped, not failed.
     public var notImage = 0
+    /// `notImage` by reason: "not DICOM/TIFF" or the SOP Class's short name ("SR", "KO", …).
+    public var notImageReasons: [String: Int] = [:]
     public var failed = 0
     /// Inputs never started because the run was cancelled (`BatchCancellation`).
     public var notStarted = 0
@@ -45,7 +48,8 @@ public final class BatchCancellation: @unchecked Sendable {
 package enum BatchOutcome<Value> {
     case succeeded(Value, frames: Int)
     case alreadyDone
-    case notImage
+    /// Skipped, with the reason counted in `BatchProgress.notImageReasons`.
+    case notImage(String)
     case failed(MammoPrepError)
 }
 
@@ -115,7 +119,7 @@ package struct BatchRunner {
         switch outcome {
         case .succeeded(_, let frames): counts.succeeded += 1; counts.frames += frames
         case .alreadyDone: counts.alreadyDone += 1
-        case .notImage: counts.notImage += 1
+        case .notImage(let reason): counts.notImage += 1; counts.notImageReasons[reason, default: 0] += 1
         case .failed: counts.failed += 1
         }
     }

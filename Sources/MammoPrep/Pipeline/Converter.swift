@@ -14,6 +14,9 @@ public final class Converter: @unchecked Sendable {
     public let toolVersion: String
     /// Called once per failed input (serialised, in input order), e.g. to print its one-line error.
     public var onFailure: (@Sendable (MammoPrepError) -> Void)?
+    /// Other processes (shards of one job array) write into the same folder: failures.jsonl keeps
+    /// their lines when this run rewrites it.
+    public var folderShared = false
     /// Set when publishing the stack failed (the run's outputs are then incomplete).
     public internal(set) var stackError: MammoPrepError?
 
@@ -51,10 +54,21 @@ public final class Converter: @unchecked Sendable {
     /// (serialised, in input order). Returns the counts; never throws (failures are recorded).
     /// Once `cancellation` is cancelled no input is started: the outputs of those finished are
     /// kept (a re-run resumes), an npy-stack is not published (`counts.notStarted` > 0).
-    public func run(_ inputs: [InputFile], cancellation: BatchCancellation? = nil,
+    /// `discoveryFailures` (unreadable folders, broken links: `InputDiscovery`) are recorded as
+    /// failures and counted. At the end failures.jsonl is rewritten atomically for the folder's
+    /// current state and manifest.jsonl keeps one line per output (`OutputFolder.rewriteLogs`).
+    public func run(_ inputs: [InputFile], discoveryFailures: [MammoPrepError] = [],
+                    cancellation: BatchCancellation? = nil,
                     progress: @escaping @Sendable (BatchProgress) -> Void = { _ in }) -> BatchProgress {
         let runner = BatchRunner(jobs: options.jobs)
-        let counts = runner.run(
+        let failed = FailureList()
+        for error in discoveryFailures {
+            let line = failureLine(error, realPath: InputDiscovery.realPath(error.path) ?? error.path)
+            failed.add(line)
+            folder.appendFailure(line.serialized())
+            onFailure?(error)
+        }
+        var counts = runner.run(
             inputs, path: \.path, stage: .write, cancellation: cancellation,
             makeWorker: { FramePipeline.Workspace(jpeg2000Threads: 1) },
             work: { workspace, input, threads in
@@ -72,12 +86,19 @@ public final class Converter: @unchecked Sendable {
                         for pairs in records { folder.appendManifest(JSONValue.object(pairs).serialized()) }
                     }
                 case .failed(let error):
-                    folder.appendFailure(error.record(pathKey: "source").serialized())
+                    let line = failureLine(error, realPath: inputs[index].realPath)
+                    failed.add(line)
+                    folder.appendFailure(line.serialized())
                     onFailure?(error)
                 case .alreadyDone, .notImage: break
                 }
             },
             progress: progress)
+        counts.failed += discoveryFailures.count
+        let owned = Set(inputs.map(\.realPath) + discoveryFailures.map { InputDiscovery.realPath($0.path) ?? $0.path })
+        folder.rewriteLogs(current: failed.lines, owned: { line in
+            (line["sourceRealPath"]?.stringValue ?? line["source"]?.stringValue).map(owned.contains) ?? false
+        }, keepOthers: folderShared)
         if let output = stack {
             if counts.interrupted {
                 output.stack.abandon()
@@ -90,8 +111,10 @@ public final class Converter: @unchecked Sendable {
     }
 
     private func convert(_ input: InputFile, workspace: FramePipeline.Workspace) throws -> BatchOutcome<[[(String, JSONValue)]]> {
-        if done.contains(input.path) { return .alreadyDone }
-        guard let image = try pipeline.openIfImage(path: input.path) else { return .notImage }
+        if done.contains(input.realPath) { return .alreadyDone }
+        let stamp = SourceStamp(of: input.realPath)
+        let probe = try InputImage.probe(path: input.path, limits: options.limits)
+        guard case .image(let image) = probe else { return .notImage(probe.skipReason ?? "") }
         let frames = try image.frames(selecting: options.frame)
         let row = stack?.row(of: input.path)
         if row != nil && frames.count != 1 {
@@ -107,7 +130,12 @@ public final class Converter: @unchecked Sendable {
             let record = try pipeline.process(image, frame: frame, workspace: workspace) { processed in
                 try write(processed, to: relative, row: row, source: input.path)
             }
-            records.append(manifestLine(record, output: relative))
+            var line = manifestLine(record, output: relative)
+            line.insert(contentsOf: [("sourceRealPath", .string(input.realPath)),
+                                     ("sourceSize", stamp.map { .int($0.size) } ?? .null),
+                                     ("sourceModifiedNs", stamp.map { .int($0.modifiedNs) } ?? .null)]
+                                    + image.joinKeys.jsonPairs, at: 1)
+            records.append(line)
         }
         return .succeeded(records, frames: frames.count)
     }
@@ -150,8 +178,24 @@ public final class Converter: @unchecked Sendable {
                              configurationHash: configurationHash)
     }
 
+    /// A failures.jsonl line: the failure record plus the source's real path (what a resume
+    /// from another working folder recognises it by).
+    private func failureLine(_ error: MammoPrepError, realPath: String) -> JSONValue {
+        guard case .object(var pairs) = error.record(pathKey: "source") else { return error.record(pathKey: "source") }
+        pairs.insert(("sourceRealPath", .string(realPath)), at: 1)
+        return .object(pairs)
+    }
+
     static func pad(_ frame: Int) -> String {
         let s = String(frame)
         return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
+}
+
+/// This run's failure lines, in input order (delivery is serialised; the lock is for Sendable).
+private final class FailureList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [JSONValue] = []
+    func add(_ line: JSONValue) { lock.withLock { items.append(line) } }
+    var lines: [JSONValue] { lock.withLock { items } }
 }

@@ -24,6 +24,8 @@ public struct Inspection: Sendable {
     public var imageLaterality: String?
     public var viewPosition: String?
     public var manufacturer: String?
+    /// The label-table join keys (`InputImage.joinKeys`), appended to the JSON after `manufacturer`.
+    public var joinKeys: JoinKeys
 
     /// Reads the header of `path` (and, with `verify`, decodes every frame) and summarises it.
     /// Grey-level attributes are those that apply to the first frame: for enhanced multi-frame
@@ -39,6 +41,7 @@ public struct Inspection: Sendable {
         }
         self.path = image.path
         self.format = image.format
+        self.joinKeys = image.joinKeys
         switch image {
         case .dicom(let file):
             let a = file.attributes
@@ -90,7 +93,7 @@ public struct Inspection: Sendable {
             ("presentationLUTShape", JSONValue(presentationLUTShape)),
             ("imageLaterality", JSONValue(imageLaterality)), ("viewPosition", JSONValue(viewPosition)),
             ("manufacturer", JSONValue(manufacturer)),
-        ])
+        ] + joinKeys.jsonPairs.filter { $0.0 != "presentationIntentType" })  // listed above
     }
 
     /// A readable block: the path, then one aligned `name  value` line per known attribute.

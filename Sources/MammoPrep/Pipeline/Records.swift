@@ -218,3 +218,17 @@ extension ReductionRecord {
                  ("source", .string(source.rawValue)), ("rows", .int(rows)), ("columns", .int(columns))])
     }
 }
+
+extension JoinKeys {
+    /// The join keys' members, in docs/cli.md's order (manifest lines, `inspect --json`).
+    public var jsonPairs: [(String, JSONValue)] {
+        [
+            ("sopInstanceUID", JSONValue(sopInstanceUID)), ("studyInstanceUID", JSONValue(studyInstanceUID)),
+            ("seriesInstanceUID", JSONValue(seriesInstanceUID)), ("sopClassUID", JSONValue(sopClassUID)),
+            ("laterality", JSONValue(laterality)), ("viewPosition", JSONValue(viewPosition)),
+            ("imageType", .array(imageType.map(JSONValue.string))),
+            ("presentationIntentType", JSONValue(presentationIntentType)),
+            ("numberOfFrames", .int(numberOfFrames)),
+        ]
+    }
+}

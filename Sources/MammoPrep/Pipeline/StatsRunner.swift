@@ -147,7 +147,8 @@ public final class StatsRunner: @unchecked Sendable {
     }
 
     private func measure(_ input: InputFile, worker: inout Worker) throws -> BatchOutcome<[(ImageStatistics, PixelStatistics)]> {
-        guard let image = try frames.openIfImage(path: input.path) else { return .notImage }
+        let probe = try InputImage.probe(path: input.path, limits: options.limits)
+        guard case .image(let image) = probe else { return .notImage(probe.skipReason ?? "") }
         let selected = try image.frames(selecting: options.frame)
         var results: [(ImageStatistics, PixelStatistics)] = []
         for frame in selected {

@@ -74,6 +74,9 @@ public struct MammoPrepError: Error, CustomStringConvertible, Sendable, Equatabl
     public var code: Code
     public var detail: String
     public var remedy: Remedy?
+    /// For a `.noPixelData` object of a non-image SOP Class (SR, KO, DICOMDIR, …): its short
+    /// name; batch commands skip such objects instead of failing them (Ingest/SOPClass.swift).
+    public package(set) var nonImageClass: String?
 
     public init(path: String, stage: Stage, code: Code, detail: String, remedy: Remedy? = nil) {
         self.path = path

@@ -84,6 +84,11 @@ extension MammoPrepCommand {
                     throw MammoPrepError(path: path, stage: .read, code: .invalidAttribute,
                                          detail: "no pixels or a zero std: cannot normalize with it")
                 }
+                if let partial = Convert.partialShards(report), !normalization.forceStats {
+                    throw MammoPrepError(path: path, stage: .read, code: .incompatible,
+                                         detail: "a partial stats file (shards \(partial) only): merge the shards with "
+                                             + "`mammo-prep stats merge`, or use --force-stats to use it anyway")
+                }
                 let mine = ConvertOptions(outputDirectory: out, frame: frame, windowing: windowing,
                                           adapter: AdapterOptions(geometry: geometryOptions), reduction: geometry.reduce)
                     .pixelPipeline(toolVersion: MammoPrepVersion.string)
@@ -100,10 +105,23 @@ extension MammoPrepCommand {
                                   modelInput: preset == nil ? nil : geometry.modelInput, statsSource: statsSource)
         }
 
+        /// The shards ("I/N", sorted) a stats file covers when it does not cover all N of its run.
+        static func partialShards(_ report: StatsReport) -> String? {
+            let shards = report.shards.compactMap { text -> (index: Int, count: Int)? in
+                let parts = text.split(separator: "/").compactMap { Int($0) }
+                return parts.count == 2 && parts[1] >= 1 ? (parts[0], parts[1]) : nil
+            }
+            guard let count = shards.first?.count else { return nil }
+            let indices = Set(shards.filter { $0.count == count }.map(\.index))
+            guard indices != Set(1...count) else { return nil }
+            return shards.sorted { $0.index < $1.index }.map { "\($0.index)/\($0.count)" }.joined(separator: ", ")
+        }
+
         func run() throws {
             let interruption = Interruption(temporariesIn: [out])
             let converter: Converter
             var inputs: [InputFile]
+            var discovery = InputDiscoveryResult()
             do {
                 let adapter = try adapterOptions(windowing: window.options)
                 let stackName = batch.shard.map { "stack.shard-\($0.shard.index)-of-\($0.shard.count)" } ?? "stack"
@@ -111,7 +129,8 @@ extension MammoPrepCommand {
                                              limits: limits.limits, jobs: batch.jobs, overwrite: overwrite, adapter: adapter,
                                              stackName: stackName, reduction: geometry.reduce)
                 converter = Converter(options: options, toolVersion: MammoPrepVersion.string)
-                inputs = try InputDiscovery.collect(self.inputs)
+                discovery = try InputDiscovery.discover(self.inputs)
+                inputs = discovery.inputs
                 let part = batch.shard.map { ShardInputs($0.shard, of: inputs) }
                 inputs = part?.inputs ?? inputs
                 try converter.prepare()
@@ -122,7 +141,12 @@ extension MammoPrepCommand {
             }
             let bar = ProgressBar(quiet: batch.quiet)
             converter.onFailure = { error in bar.interrupt { Console.error(error) } }
-            let summary = converter.run(inputs, cancellation: interruption.cancellation) { bar.update($0, succeeded: "ok") }
+            converter.folderShared = batch.shard != nil
+            for loop in discovery.loops { Console.error("mammo-prep: warning: " + loop) }
+            // Discovery failures belong to the first shard only (every shard walks the same folders).
+            let walkFailures = (batch.shard?.shard.index ?? 0) <= 1 ? discovery.failures : []
+            let summary = converter.run(inputs, discoveryFailures: walkFailures,
+                                        cancellation: interruption.cancellation) { bar.update($0, succeeded: "ok") }
             bar.finish()
             if let error = converter.stackError {
                 Console.error(error)
@@ -130,17 +154,19 @@ extension MammoPrepCommand {
             }
             if !batch.quiet {
                 let rate = summary.seconds > 0 ? Double(summary.succeeded) / summary.seconds : 0
-                print(batch.summaryPrefix + "converted \(summary.succeeded), skipped \(summary.skipped) "
-                      + "(\(summary.alreadyDone) already done, \(summary.notImage) not DICOM/TIFF), failed \(summary.failed); "
-                      + "\(summary.frames) frames in \(String(format: "%.1f", summary.seconds)) s "
-                      + "(\(String(format: "%.2f", rate)) images/s)"
-                      + (summary.failed > 0 ? "; see \(out)/failures.jsonl" : ""))
+                let counts: String = "converted \(summary.succeeded), skipped \(summary.skipped) "
+                    + "(\(summary.alreadyDone) already done, \(summary.skipReasons)), failed \(summary.failed); "
+                let timing: String = "\(summary.frames) frames in \(String(format: "%.1f", summary.seconds)) s "
+                    + "(\(String(format: "%.2f", rate)) images/s)"
+                let see: String = summary.failed > 0 ? "; see \(out)/failures.jsonl" : ""
+                print(batch.summaryPrefix + counts + timing + see)
             }
             if summary.interrupted {
                 try interruption.stop(summary, format == .npyStack
                     ? "the stack is not written (it is rebuilt on every run): run the same command again"
                     : "finished outputs are kept: run the same command again to resume")
             }
+            try BatchOptions.checkFoundImages(summary, inputs: self.inputs)
             try batch.checkFailures(summary.failed)
         }
     }

@@ -138,6 +138,11 @@ enum StatsOutput {
 
     /// Creates the file's folder if needed (the shards of a job array may race to: that is fine).
     static func checkWritable(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw MammoPrepError(path: path, stage: .write, code: .io,
+                                 detail: "is a folder: --out takes the path of the stats.json file to write")
+        }
         let dir = folder(of: path)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var isDirectory: ObjCBool = false

@@ -11,7 +11,7 @@ extension MammoPrepCommand.Stats {
             A folder stands for the .json files directly in it (except --out). Refused, naming the part: another \
             pipeline (windowing, frame, mask, tool version: the option is named), a foreign shard (of another shard \
             count of the same inputs, or of another input list), the same shard twice, parts sharing inputs, and \
-            missing shards (unless --allow-missing).
+            missing shards (exit 1, naming them, unless --allow-partial; --allow-missing is its older name).
             """
         )
 
@@ -21,7 +21,8 @@ extension MammoPrepCommand.Stats {
         @Option(help: "Where to write the merged stats.json (its folder is created if needed).")
         var out: String
 
-        @Flag(help: "Merge even when shards of a run are missing (a warning names them).")
+        @Flag(name: [.customLong("allow-partial"), .customLong("allow-missing")],
+              help: "Merge even when shards of a run are missing (a warning names them).")
         var allowMissing = false
 
         @Flag(name: [.short, .long], help: "No summary.")
@@ -33,8 +34,8 @@ extension MammoPrepCommand.Stats {
                 let (merged, incomplete) = try StatsMerge.merge(paths: paths)
                 if let missing = StatsMerge.missingShards(incomplete) {
                     guard allowMissing else {
-                        Console.error(missing.description + "; resubmit their tasks, or use --allow-missing")
-                        throw ExitCode(2)
+                        Console.error(missing.description + "; resubmit their tasks, or use --allow-partial")
+                        throw ExitCode(1)
                     }
                     Console.error("warning: " + missing.description)
                 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import MammoPrep
 
@@ -54,5 +55,27 @@ final class ProgressBar: @unchecked Sendable {
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return String(format: "%02d:%02d", s / 60, s % 60)
+    }
+}
+
+extension BatchProgress {
+    /// The summary's skip reasons: "N not DICOM/TIFF" always, then "M not an image: 1 DICOMDIR,
+    /// 2 SR" when objects of non-image SOP Classes were skipped (classes sorted by name).
+    var skipReasons: String {
+        let content = notImageReasons["not DICOM/TIFF"] ?? 0
+        let classes = notImageReasons.filter { $0.key != "not DICOM/TIFF" }.sorted { $0.key < $1.key }
+        let objects = classes.reduce(0) { $0 + $1.value }
+        return "\(content) not DICOM/TIFF" + (classes.isEmpty ? "" : ", \(objects) not an image: "
+            + classes.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+}
+
+extension BatchOptions {
+    /// An input set without any DICOM or TIFF image (nothing converted, done or failed, and the run
+    /// not interrupted) is a mistake a user wants to hear about: a warning naming the inputs, exit 1.
+    static func checkFoundImages(_ summary: BatchProgress, inputs: [String]) throws {
+        guard !summary.interrupted, summary.succeeded + summary.alreadyDone + summary.failed == 0 else { return }
+        Console.error("mammo-prep: warning: no DICOM or TIFF image found in " + inputs.joined(separator: ", "))
+        throw ExitCode(1)
     }
 }
