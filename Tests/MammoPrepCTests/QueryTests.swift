@@ -39,7 +39,7 @@ import Testing
                                    "presentationIntentType", "windows", "voiLUTFunction", "hasVOILUTSequence",
                                    "hasModalityLUTSequence", "rescaleSlope", "rescaleIntercept", "presentationLUTShape",
                                    "imageLaterality", "viewPosition", "manufacturer", "sopInstanceUID", "studyInstanceUID",
-                                   "seriesInstanceUID", "sopClassUID", "laterality", "imageType", "numberOfFrames"])
+                                   "seriesInstanceUID", "sopClassUID", "laterality", "viewPosition", "imageType", "numberOfFrames"])
         #expect(json["path"] == .string("m.dcm"))
     }
 
