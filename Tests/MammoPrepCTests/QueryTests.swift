@@ -38,7 +38,8 @@ import Testing
                                    "pixelRepresentation", "photometricInterpretation", "transferSyntaxUID", "modality",
                                    "presentationIntentType", "windows", "voiLUTFunction", "hasVOILUTSequence",
                                    "hasModalityLUTSequence", "rescaleSlope", "rescaleIntercept", "presentationLUTShape",
-                                   "imageLaterality", "viewPosition", "manufacturer"])
+                                   "imageLaterality", "viewPosition", "manufacturer", "sopInstanceUID", "studyInstanceUID",
+                                   "seriesInstanceUID", "sopClassUID", "laterality", "viewPosition", "imageType", "numberOfFrames"])
         #expect(json["path"] == .string("m.dcm"))
     }
 
